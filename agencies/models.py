@@ -1,0 +1,304 @@
+"""The plan as data: units with validity, roles, memberships, clauses and the responsibility
+matrix. Nothing here knows about workflows; processes read it through agencies.selectors."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class ValidityQuerySet(models.QuerySet):
+    """Rows valid on a date: valid_from <= day and (valid_to is null or day <= valid_to)."""
+
+    def valid_on(self, day: dt.date) -> ValidityQuerySet:
+        return self.filter(Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+
+
+class Validity(models.Model):
+    """A dated fact: the plan and its 2025 reorganisation change who acts without rewriting
+    history (reference-data.md, "Change since the plan")."""
+
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    objects = ValidityQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+class Bilingual(models.Model):
+    """Vietnamese name first, English for the English interface."""
+
+    name_vi = models.CharField(_("Vietnamese name"), max_length=255)
+    name_en = models.CharField(_("English name"), max_length=255, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        if (get_language() or "vi").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name_vi
+
+
+class Plan(models.Model):
+    """A provincial plan loaded from one versioned data file (e.g. Kế hoạch 372/KH-UBND)."""
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    title_vi = models.CharField(_("Vietnamese title"), max_length=500)
+    title_en = models.CharField(_("English title"), max_length=500, blank=True)
+    act = models.CharField(_("act"), max_length=100, help_text=_("e.g. 372/KH-UBND"))
+    issued_on = models.DateField(_("issued on"))
+    period_start = models.PositiveSmallIntegerField(_("first year"))
+    period_end = models.PositiveSmallIntegerField(_("last year"))
+    rules = models.JSONField(_("rules"), default=dict, blank=True)
+    checksum = models.CharField(_("checksum of the loaded file"), max_length=64, blank=True)
+    loaded_at = models.DateTimeField(_("loaded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+
+    def __str__(self) -> str:
+        return f"{self.act} ({self.code})"
+
+
+class PlanChange(models.Model):
+    """One change made by a plan load: the history of what the data said when."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("created")
+        UPDATED = "updated", _("updated")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="changes")
+    loaded_at = models.DateTimeField(_("loaded at"))
+    entity = models.CharField(_("entity"), max_length=50)
+    key = models.CharField(_("key"), max_length=255)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("plan change")
+        verbose_name_plural = _("plan changes")
+        ordering = ["-loaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.entity} {self.key}"
+
+
+class Clause(models.Model):
+    """A clause of the plan (I.1 … V.2) with what implements it or why it is out of scope."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="clauses")
+    code = models.CharField(_("clause"), max_length=20)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    summary_vi = models.TextField(_("Vietnamese summary"))
+    summary_en = models.TextField(_("English summary"), blank=True)
+    out_of_scope = models.TextField(
+        _("out of scope because"), blank=True, help_text=_("empty when the product implements it")
+    )
+
+    class Meta:
+        verbose_name = _("plan clause")
+        verbose_name_plural = _("plan clauses")
+        ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="clause_unique_per_plan")
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class UnitKind(models.TextChoices):
+    """Kinds of unit the plan assigns work to (section IV)."""
+
+    PROVINCE = "province", _("Provincial People's Committee")
+    DEPARTMENT = "department", _("Department or committee")
+    MASS_ORG = "mass_org", _("Mass organisation")
+    FUND = "fund", _("Fund")
+    DISTRICT = "district", _("District-level People's Committee")
+    COMMUNE = "commune", _("Commune")
+
+
+class Unit(Validity, Bilingual):
+    """An agency or administrative unit, valid for a period (units merge and end, e.g. 2025)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="units")
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=UnitKind.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
+    )
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["kind", "code"]
+
+
+class AreaClass(models.TextChoices):
+    """Ethnic-minority area classes of Quyết định 861/QĐ-TTg."""
+
+    I = "I", _("Area I")  # noqa: E741
+    II = "II", _("Area II")
+    III = "III", _("Area III")
+
+
+class CommuneClassification(Validity):
+    """A commune's area class under a deciding act for a period (861/QĐ-TTg for 2021–2025)."""
+
+    commune = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="classifications")
+    area_class = models.CharField(_("area class"), max_length=3, choices=AreaClass.choices)
+    act = models.CharField(_("deciding act"), max_length=100)
+
+    class Meta:
+        verbose_name = _("commune classification")
+        verbose_name_plural = _("commune classifications")
+        ordering = ["commune", "valid_from"]
+
+    def __str__(self) -> str:
+        return f"{self.commune.code}: {self.area_class} ({self.act})"
+
+
+class Role(Bilingual):
+    """A role a person holds in a unit: officer, supervisor, leader (plan data)."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        ordering = ["code"]
+
+
+class Category(Bilingual):
+    """A support category named by the plan (sections I, II.3, IV.12.b)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="categories")
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("support category")
+        verbose_name_plural = _("support categories")
+        ordering = ["position"]
+
+
+class FundingSource(Bilingual):
+    """A kind of funding; the state budget may fund only management and coordination (III.2)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="funding_sources")
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    may_fund_children = models.BooleanField(_("may fund support to children"), default=True)
+    clause = models.ForeignKey(Clause, on_delete=models.PROTECT, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("funding source")
+        verbose_name_plural = _("funding sources")
+        ordering = ["code"]
+
+
+class Membership(Validity):
+    """A user holds a role in a unit for a period; this alone grants the right to act."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="memberships")
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="memberships")
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        indexes = [models.Index(fields=["user", "valid_from"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.unit.code} · {self.role.code}"
+
+
+class Responsibility(Validity):
+    """A row of the responsibility matrix: at this step of this process, this unit (or the
+    subject's own unit of this kind) acts in this role, because the plan says so in this clause."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="responsibilities")
+    process = models.SlugField(_("process"), max_length=64)
+    step = models.SlugField(_("step"), max_length=64)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="responsibilities"
+    )
+    unit_kind = models.CharField(
+        _("subject's unit of kind"), max_length=20, choices=UnitKind.choices, blank=True
+    )
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="responsibilities")
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="reviewers"
+    )
+    clause = models.ForeignKey(Clause, on_delete=models.PROTECT, related_name="responsibilities")
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("responsibility")
+        verbose_name_plural = _("responsibility matrix")
+        ordering = ["process", "step", "id"]
+        indexes = [models.Index(fields=["process", "step"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(unit__isnull=False) & Q(unit_kind=""))
+                | (Q(unit__isnull=True) & ~Q(unit_kind="")),
+                name="responsibility_unit_xor_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        who = self.unit.code if self.unit_id else f"<{self.unit_kind}>"
+        return f"{self.process}.{self.step}: {who} {self.role.code} ({self.clause.code})"
+
+
+class ObligationDefinition(Bilingual):
+    """What the plan requires a kind of unit to deliver, by when and how often (IV.12, V)."""
+
+    class Recurrence(models.TextChoices):
+        ONCE = "once", _("once")
+        YEARLY = "yearly", _("every year")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="obligations")
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    clause = models.ForeignKey(Clause, on_delete=models.PROTECT, related_name="obligations")
+    unit_kinds = models.JSONField(_("unit kinds"), default=list, blank=True)
+    units = models.ManyToManyField(Unit, blank=True, related_name="obligation_definitions")
+    recurrence = models.CharField(_("recurrence"), max_length=10, choices=Recurrence.choices)
+    due_date = models.DateField(_("due before (fixed date)"), null=True, blank=True)
+    due_day = models.PositiveSmallIntegerField(_("due before day"), null=True, blank=True)
+    due_month = models.PositiveSmallIntegerField(_("due before month"), null=True, blank=True)
+    first_year = models.PositiveSmallIntegerField(_("first year"), null=True, blank=True)
+    last_year = models.PositiveSmallIntegerField(_("last year"), null=True, blank=True)
+    reminder_days = models.JSONField(_("reminder days before due"), default=list, blank=True)
+    escalate_to = models.JSONField(_("escalate to"), default=list, blank=True)
+    recipient = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("obligation definition")
+        verbose_name_plural = _("obligation definitions")
+        ordering = ["code"]

@@ -1,0 +1,130 @@
+"""Reads over the plan data: who may act at a step, and for which units a user acts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .models import Membership, Responsibility, Unit
+
+PERMISSION_PREFIX = "agencies.act"
+
+
+def today() -> dt.date:
+    """The current date in Vietnam time (settings.TIME_ZONE), whatever the server's zone."""
+    return timezone.localdate()
+
+
+def permission_for(*, unit_code: str, role_code: str) -> str:
+    """The owner permission a task carries so that viewflow's queue follows the matrix."""
+    return f"{PERMISSION_PREFIX}.{unit_code}.{role_code}"
+
+
+def memberships_of(user, *, on: dt.date | None = None) -> QuerySet[Membership]:
+    """Memberships of the user current on the date, in units that exist on that date."""
+    day = on or today()
+    return (
+        Membership.objects.valid_on(day)
+        .filter(user=user, unit__valid_from__lte=day)
+        .exclude(unit__valid_to__lt=day)
+        .select_related("unit", "role")
+    )
+
+
+def units_for_user(user, *, on: dt.date | None = None, role: str | None = None) -> QuerySet[Unit]:
+    """The units for which the user acts on the date (optionally in one role)."""
+    memberships = memberships_of(user, on=on)
+    if role:
+        memberships = memberships.filter(role__code=role)
+    return Unit.objects.filter(pk__in=memberships.values("unit_id")).order_by("kind", "code")
+
+
+def permissions_of(user, *, on: dt.date | None = None) -> set[str]:
+    """Every act permission (unit × role) the user holds on the date."""
+    rows = memberships_of(user, on=on).values_list("unit__code", "role__code")
+    return {permission_for(unit_code=u, role_code=r) for u, r in rows}
+
+
+def has_membership(user, *, unit: Unit, role: str, on: dt.date | None = None) -> bool:
+    """True when the user holds the role in the unit on the date."""
+    return memberships_of(user, on=on).filter(unit=unit, role__code=role).exists()
+
+
+def ancestor_of_kind(unit: Unit, kind: str) -> Unit | None:
+    """The unit itself or its nearest ancestor of the kind (a commune's district)."""
+    node: Unit | None = unit
+    while node is not None:
+        if node.kind == kind:
+            return node
+        node = node.parent
+    return None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A unit and role that the matrix names for a step, and the clause that says so."""
+
+    unit: Unit
+    role: str
+    clause: str
+    responsibility_id: int
+
+    @property
+    def permission(self) -> str:
+        return permission_for(unit_code=self.unit.code, role_code=self.role)
+
+
+def responsibilities_for(
+    *, process: str, step: str, on: dt.date | None = None, category_code: str | None = None
+) -> QuerySet[Responsibility]:
+    """Matrix rows for a step on a date; rows tied to a category apply to that category only."""
+    rows = Responsibility.objects.valid_on(on or today()).filter(process=process, step=step)
+    if category_code is None:
+        rows = rows.filter(category__isnull=True)
+    else:
+        rows = rows.filter(category__code=category_code)
+    return rows.select_related("unit", "role", "clause").order_by("id")
+
+
+def actors_for(
+    *,
+    process: str,
+    step: str,
+    subject_unit: Unit | None = None,
+    on: dt.date | None = None,
+    category_code: str | None = None,
+) -> list[Actor]:
+    """Who may act at this step for this subject unit on this date, per the matrix."""
+    day = on or today()
+    actors: list[Actor] = []
+    rows = responsibilities_for(process=process, step=step, on=day, category_code=category_code)
+    for row in rows:
+        if row.unit_id:
+            unit: Unit | None = row.unit
+        else:
+            unit = ancestor_of_kind(subject_unit, row.unit_kind) if subject_unit else None
+        if unit is None or not unit.is_valid_on(day):
+            continue
+        actors.append(
+            Actor(unit=unit, role=row.role.code, clause=row.clause.code, responsibility_id=row.pk)
+        )
+    return actors
+
+
+def target_communes(*, district: Unit | None = None, on: dt.date | None = None) -> QuerySet[Unit]:
+    """Communes classified as ethnic-minority area communes on the date (861/QĐ-TTg)."""
+    day = on or today()
+    communes = (
+        Unit.objects.valid_on(day)
+        .filter(
+            kind="commune",
+            classifications__valid_from__lte=day,
+        )
+        .exclude(classifications__valid_to__lt=day)
+    )
+    if district is not None:
+        communes = communes.filter(parent=district)
+    return communes.distinct().order_by("name_vi")
