@@ -1,0 +1,54 @@
+"""Shared fixtures: the shipped plan loaded through `loadplan`, members made through services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+PLAN_FILE = settings.BASE_DIR / "agencies" / "plans" / "ninh-thuan-372.yaml"
+_usernames = itertools.count(1)
+
+
+@pytest.fixture
+def plan(db):
+    """The Ninh Thuận plan as shipped, loaded the way operators load it."""
+    from agencies.models import Plan
+
+    call_command("loadplan", str(PLAN_FILE), verbosity=0)
+    return Plan.objects.get()
+
+
+@pytest.fixture
+def make_member(plan):
+    """Create a user holding `role` in the unit with `unit_code` (from 01/01/2019 by default)."""
+    from agencies.models import Unit
+    from agencies.services import grant_membership
+
+    def make(
+        unit_code: str,
+        role: str,
+        *,
+        username: str | None = None,
+        valid_from: dt.date = dt.date(2019, 1, 1),
+        valid_to: dt.date | None = None,
+    ):
+        user = get_user_model().objects.create_user(
+            username=username or f"{unit_code}-{role}-{next(_usernames)}",
+            password="x",  # noqa: S106
+            email=f"{unit_code}.{role}.{next(_usernames)}@example.org",
+        )
+        grant_membership(
+            user=user,
+            unit=Unit.objects.get(code=unit_code),
+            role=role,
+            valid_from=valid_from,
+            valid_to=valid_to,
+        )
+        return user
+
+    return make
