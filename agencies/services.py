@@ -20,7 +20,7 @@ def grant_membership(
     valid_from: dt.date,
     valid_to: dt.date | None = None,
 ) -> Membership:
-    """Give a user a role in a unit for a period; the period must fall within the unit's."""
+    """Give a user a role in a unit for a period, clamped to the period the unit exists."""
     role_obj = role if isinstance(role, Role) else Role.objects.get(code=role)
     if valid_to is not None and valid_to < valid_from:
         raise ValidationError(_("The membership ends before it starts."))
