@@ -100,14 +100,16 @@ def actors_for(
     """Who may act at this step for this subject unit on this date, per the matrix."""
     day = on or today()
     actors: list[Actor] = []
+    seen: set[tuple[int, str]] = set()
     rows = responsibilities_for(process=process, step=step, on=day, category_code=category_code)
     for row in rows:
         if row.unit_id:
             unit: Unit | None = row.unit
         else:
             unit = ancestor_of_kind(subject_unit, row.unit_kind) if subject_unit else None
-        if unit is None or not unit.is_valid_on(day):
-            continue
+        if unit is None or not unit.is_valid_on(day) or (unit.pk, row.role.code) in seen:
+            continue  # a unit named twice (under two clauses) acts once, under the first
+        seen.add((unit.pk, row.role.code))
         actors.append(
             Actor(unit=unit, role=row.role.code, clause=row.clause.code, responsibility_id=row.pk)
         )

@@ -52,3 +52,15 @@ def make_member(plan):
         return user
 
     return make
+
+
+def pytest_collection_modifyitems(config, items):
+    """`postgres` tests need row locks and triggers: skip them on SQLite."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)

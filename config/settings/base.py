@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "viewflow.workflow",
     "agencies",
     "workflows.core",
+    "workflows.aid_requests",
 ]
 
 MIDDLEWARE = [

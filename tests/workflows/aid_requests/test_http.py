@@ -1,0 +1,144 @@
+"""The same process through HTTP: forms, 403 for outsiders, 409 for conflicts."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from agencies.models import Category, FundingSource, Unit
+from workflows.aid_requests.models import AidRequest, Status
+from workflows.core.timeline import timeline_for
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def act(client, aid, action, data=None, step=""):
+    payload = {f"{action}-{k}": v for k, v in (data or {}).items()}
+    payload["step"] = step
+    return client.post(reverse("aid_requests:act", args=[aid.pk, action]), payload)
+
+
+def test_full_journey_over_http(client, cast):
+    login(client, cast.drafter)
+    form = {
+        "district": Unit.objects.get(code="d-bac-ai").pk,
+        "commune": Unit.objects.get(code="c-phuoc-dai").pk,
+        "category": Category.objects.get(code="recreation").pk,
+        "year": 2023,
+        "children_preschool": 0,
+        "children_primary": 80,
+        "children_other": 0,
+        "justification": "Sân chơi cho trẻ",
+        "lines-TOTAL_FORMS": 2,
+        "lines-INITIAL_FORMS": 0,
+        "lines-MIN_NUM_FORMS": 1,
+        "lines-MAX_NUM_FORMS": 1000,
+        "lines-0-item": "Bộ đồ chơi",
+        "lines-0-quantity": 4,
+        "lines-0-unit_cost": 5_000_000,
+        "lines-1-item": "",
+        "lines-1-quantity": "",
+        "lines-1-unit_cost": "",
+    }
+    response = client.post(reverse("aid_requests:create"), form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    aid = AidRequest.objects.get()
+    assert aid.requested_total == 20_000_000
+
+    detail = client.get(reverse("aid_requests:detail", args=[aid.pk]))
+    assert detail.status_code == 200
+    assert "Gửi" in detail.content.decode() or "submit" in detail.content.decode()
+
+    assert act(client, aid, "submit").status_code == 302
+    # Conflict: the draft step is already done, a second submit meets 409 and changes nothing.
+    again = act(client, aid, "submit")
+    assert again.status_code in (403, 409)
+
+    login(client, cast.everyone["d-ninh-son", "leader"])
+    assert act(client, aid, "sign_off").status_code == 404  # not even visible to another district
+    login(client, cast.dolisa_leader)
+    assert act(client, aid, "sign_off").status_code == 403
+
+    login(client, cast.district_leader)
+    assert act(client, aid, "sign_off").status_code == 302
+    # Recreation is reviewed by DCST and the Ethnic Minorities Committee in parallel.
+    for reviewer in (cast.dcst, cast.emc):
+        login(client, reviewer)
+        assert act(client, aid, "accept_review", step="review").status_code == 302
+
+    login(client, cast.dolisa_officer)
+    state_budget = FundingSource.objects.get(code="state_budget")
+    refused = act(
+        client, aid, "consolidate", {"funding_source": state_budget.pk}, step="consolidate"
+    )
+    assert refused.status_code == 409
+    assert "III.2" in refused.content.decode()
+    pledge = FundingSource.objects.get(code="donor_pledge")
+    assert act(client, aid, "consolidate", {"funding_source": pledge.pk}).status_code == 302
+
+    login(client, cast.dolisa_leader)
+    assert act(client, aid, "approve").status_code == 302
+    login(client, cast.drafter)
+    bad = act(
+        client, aid, "deliver", {"delivered_on": "01/03/2023", "children_reached": 0, "note": "x"}
+    )
+    assert bad.status_code == 400
+    ok = act(
+        client,
+        aid,
+        "deliver",
+        {"delivered_on": "01/03/2023", "children_reached": 78, "note": "Đã trao"},
+    )
+    assert ok.status_code == 302
+    login(client, cast.dolisa_officer)
+    inbox = client.get(reverse("aid_requests:inbox"))
+    assert str(aid) in inbox.content.decode()
+    assert act(client, aid, "confirm_delivery").status_code == 302
+
+    aid.refresh_from_db()
+    assert aid.status == Status.CLOSED
+    page = client.get(reverse("aid_requests:detail", args=[aid.pk])).content.decode()
+    for event in timeline_for(aid):
+        assert event.action in page
+    assert [e.action for e in timeline_for(aid)] == [
+        "create",
+        "submit",
+        "sign_off",
+        "accept_review",
+        "accept_review",
+        "consolidate",
+        "approve",
+        "deliver",
+        "confirm_delivery",
+    ]
+
+
+def test_invalid_form_shows_errors_and_saves_nothing(client, cast):
+    login(client, cast.drafter)
+    response = client.post(
+        reverse("aid_requests:create"),
+        {
+            "district": Unit.objects.get(code="d-bac-ai").pk,
+            "commune": Unit.objects.get(code="c-phuoc-dai").pk,
+            "category": Category.objects.get(code="health").pk,
+            "year": 2023,
+            "children_preschool": 0,
+            "children_primary": 0,
+            "children_other": 0,
+            "justification": "x",
+            "lines-TOTAL_FORMS": 1,
+            "lines-INITIAL_FORMS": 0,
+            "lines-MIN_NUM_FORMS": 1,
+            "lines-MAX_NUM_FORMS": 1000,
+            "lines-0-item": "Thuốc",
+            "lines-0-quantity": 2,
+            "lines-0-unit_cost": -5,
+        },
+    )
+    assert response.status_code == 400
+    assert not AidRequest.objects.exists()

@@ -1,0 +1,113 @@
+"""Routing of an aid request (architecture.md): district submission → sector review →
+DOLISA consolidation → approval → delivery. Nodes only route; services change state."""
+
+from __future__ import annotations
+
+from viewflow import this
+from viewflow.workflow import Activation, flow, lock
+
+from agencies.selectors import actors_for, has_membership
+from workflows.core.nodes import FanOut, Step, actor_data
+
+from .models import AidRequest, Status
+
+PROCESS = "aid_request"
+
+
+def subject(activation: Activation) -> AidRequest:
+    """The request of the activation's process (set by the door; loaded once otherwise)."""
+    process = activation.process
+    if getattr(process, "subject", None) is None:
+        process.subject = AidRequest.objects.get(process_id=process.pk)
+    return process.subject
+
+
+def status_is(*statuses: str):
+    return lambda activation: subject(activation).status in statuses
+
+
+class AidRequestFlow(flow.Flow):
+    """Aid request
+
+    A district asks for support to children of one target commune; sector departments
+    review, DOLISA consolidates, the approving leader decides, the district delivers.
+    """
+
+    process_slug = PROCESS
+    lock_impl = lock.select_for_update_lock
+
+    start = flow.StartHandle(this.start_request).Next(this.draft)
+    draft = Step().Assign(this.drafter).Next(this.route_draft)
+    route_draft = flow.Switch().Case(this.end, status_is(Status.WITHDRAWN)).Default(this.sign_off)
+    sign_off = Step().Next(this.route_sign_off)
+    route_sign_off = (
+        flow.Switch()
+        .Case(this.draft, status_is(Status.RETURNED))
+        .Case(this.end, status_is(Status.REJECTED))
+        .Default(this.split_review)
+    )
+    split_review = FanOut().Next(this.review, data_source=this.reviewers)
+    review = Step().Next(this.join_review)
+    join_review = flow.Join(continue_on_condition=this.review_decided).Next(this.route_review)
+    route_review = (
+        flow.Switch()
+        .Case(this.draft, status_is(Status.RETURNED))
+        .Case(this.end, status_is(Status.REJECTED))
+        .Default(this.consolidate)
+    )
+    consolidate = Step().Next(this.route_consolidate)
+    route_consolidate = (
+        flow.Switch()
+        .Case(this.end, status_is(Status.REJECTED))
+        .Case(this.approve_ppc, this.above_threshold)
+        .Default(this.approve)
+    )
+    approve = Step().Next(this.route_approval)
+    approve_ppc = Step().Next(this.route_approval)
+    route_approval = flow.Switch().Case(this.end, status_is(Status.REJECTED)).Default(this.deliver)
+    deliver = Step().Next(this.confirm_delivery)
+    confirm_delivery = Step().Next(this.end)
+    end = flow.End()
+
+    def start_request(self, activation: Activation, request: AidRequest) -> AidRequest:
+        """Bind the new process to the request it routes."""
+        activation.process.subject = request
+        activation.process.save()
+        request.process = activation.process
+        AidRequest.objects.filter(pk=request.pk).update(process=activation.process)
+        return request
+
+    def actors(self, activation: Activation, *, step: str):
+        """Who the matrix names for the step, for this request's district, today."""
+        request = subject(activation)
+        return actors_for(process=PROCESS, step=step, subject_unit=request.district)
+
+    def drafter(self, activation: Activation):
+        """A returned request goes back to the inbox of its drafter while they still hold the
+        role; otherwise it waits in the district officers' queue."""
+        request = subject(activation)
+        actor = activation.task.data["actor"]
+        if has_membership(request.drafted_by, unit=request.district, role=actor["role"]):
+            return request.drafted_by
+        return None
+
+    def reviewers(self, activation: Activation) -> list[dict]:
+        """One review task per unit the matrix names for the request's category (parallel)."""
+        request = subject(activation)
+        actors = actors_for(
+            process=PROCESS,
+            step="review",
+            subject_unit=request.district,
+            category_code=request.category.code,
+        )
+        return [{"actor": actor_data(actor)} for actor in actors]
+
+    def review_decided(self, activation: Activation, active_tasks) -> bool:
+        """A return or a rejection ends the round: the other reviews are cancelled."""
+        return subject(activation).status in (Status.RETURNED, Status.REJECTED)
+
+    def above_threshold(self, activation: Activation) -> bool:
+        """Above the plan's threshold the Provincial People's Committee approves."""
+        request = subject(activation)
+        threshold = request.category.plan.rules.get("ppc_approval_threshold_vnd")
+        return threshold is not None and request.amount > threshold

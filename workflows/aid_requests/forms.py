@@ -1,0 +1,136 @@
+"""Forms of the aid request pages; they parse input, services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Category, FundingSource, Unit
+from agencies.selectors import target_communes, today, units_for_user
+
+from .models import AidRequest
+from .services import Line, RequestInput
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django documents this pattern)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data]
+        return [super().clean(data, initial)] if data else []
+
+
+class RequestForm(forms.Form):
+    """The request itself; line items come from LineFormSet."""
+
+    district = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("District"))
+    commune = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("Commune"))
+    category = forms.ModelChoiceField(queryset=Category.objects.all(), label=_("Support category"))
+    year = forms.IntegerField(label=_("Year"), min_value=2019, max_value=2100)
+    children_preschool = forms.IntegerField(label=_("Preschool children"), min_value=0, initial=0)
+    children_primary = forms.IntegerField(label=_("Primary pupils"), min_value=0, initial=0)
+    children_other = forms.IntegerField(label=_("Other children"), min_value=0, initial=0)
+    justification = forms.CharField(
+        label=_("Justification"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    attachments = MultipleFileField(label=_("Needs assessment (PDF, images, Office files ≤ 10 MB)"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        districts = units_for_user(user, role="officer").filter(kind="district")
+        self.fields["district"].queryset = districts
+        communes = Unit.objects.none()
+        for district in districts:
+            communes = communes | target_communes(district=district)
+        self.fields["commune"].queryset = communes
+        if districts.count() == 1:
+            self.fields["district"].initial = districts.first()
+        self.fields["year"].initial = today().year
+
+    def to_input(self, lines: list[Line]) -> RequestInput:
+        data = self.cleaned_data
+        return RequestInput(
+            district=data["district"],
+            commune=data["commune"],
+            category=data["category"],
+            year=data["year"],
+            justification=data["justification"],
+            lines=lines,
+            children_preschool=data["children_preschool"],
+            children_primary=data["children_primary"],
+            children_other=data["children_other"],
+        )
+
+
+class LineForm(forms.Form):
+    item = forms.CharField(label=_("Item"), max_length=255)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    unit_cost = forms.IntegerField(label=_("Unit cost (VND)"), min_value=1)
+
+
+LineFormSet = forms.formset_factory(LineForm, extra=3, min_num=1, validate_min=True)
+
+
+def lines_from(formset) -> list[Line]:
+    return [
+        Line(
+            item=f.cleaned_data["item"],
+            quantity=f.cleaned_data["quantity"],
+            unit_cost=f.cleaned_data["unit_cost"],
+        )
+        for f in formset.forms
+        if f.cleaned_data and not f.cleaned_data.get("DELETE")
+    ]
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReviewForm(forms.Form):
+    assessed_total = forms.IntegerField(
+        label=_("Assessed amount (VND), if lower"), min_value=0, required=False
+    )
+    reason = forms.CharField(
+        label=_("Reason for a lower amount"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ConsolidateForm(forms.Form):
+    funding_source = forms.ModelChoiceField(
+        queryset=FundingSource.objects.all(), label=_("Intended funding source")
+    )
+    resolution = forms.ChoiceField(
+        label=_("Overlap resolution"),
+        choices=[("", "—"), *AidRequest.OverlapResolution.choices],
+        required=False,
+    )
+    reduced_total = forms.IntegerField(label=_("Reduced amount (VND)"), min_value=1, required=False)
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class DeliveryForm(forms.Form):
+    delivered_on = forms.DateField(label=_("Delivered on (dd/mm/yyyy)"))
+    children_reached = forms.IntegerField(label=_("Children reached"), min_value=1)
+    note = forms.CharField(label=_("Items delivered"), widget=forms.Textarea(attrs={"rows": 2}))
+    evidence = MultipleFileField(label=_("Evidence"))

@@ -1,0 +1,292 @@
+"""An aid request for one target commune, one category and one year, and its state machine."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q, Sum
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+
+class Status(models.TextChoices):
+    """Legal states of a request (architecture.md, "Two notions of state")."""
+
+    DRAFT = "draft", _("Draft")
+    RETURNED = "returned", _("Returned for revision")
+    SUBMITTED = "submitted", _("Awaiting district sign-off")
+    UNDER_REVIEW = "under_review", _("Under sector review")
+    ACCEPTED = "accepted", _("Accepted by sector review")
+    CONSOLIDATED = "consolidated", _("Consolidated by DOLISA")
+    APPROVED = "approved", _("Approved")
+    DELIVERED = "delivered", _("Delivered")
+    CLOSED = "closed", _("Closed")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+EDITABLE = (Status.DRAFT, Status.RETURNED)
+# Requests that count for the overlap check of clause II.4 ("tránh chồng chéo, trùng lặp").
+IN_PIPELINE = (
+    Status.SUBMITTED,
+    Status.UNDER_REVIEW,
+    Status.ACCEPTED,
+    Status.CONSOLIDATED,
+    Status.APPROVED,
+    Status.DELIVERED,
+    Status.CLOSED,
+)
+
+
+class AidRequestQuerySet(models.QuerySet):
+    def overlapping(self, request: AidRequest) -> AidRequestQuerySet:
+        """Other requests in the pipeline for the same commune and category whose periods meet."""
+        return self.filter(
+            commune_id=request.commune_id,
+            category_id=request.category_id,
+            status__in=IN_PIPELINE,
+            period_start__lte=request.period_end,
+            period_end__gte=request.period_start,
+        ).exclude(pk=request.pk)
+
+
+class AidRequest(ConcurrentTransitionMixin, models.Model):
+    """A district's request for support to children of one target commune (IV.12.b)."""
+
+    class OverlapResolution(models.TextChoices):
+        MERGED = "merged", _("Merged with the other request")
+        REDUCED = "reduced", _("Amount reduced to avoid duplication")
+        JUSTIFIED = "justified", _("Justified: the support does not duplicate")
+
+    process = models.OneToOneField(
+        "viewflow.Process", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    district = models.ForeignKey(
+        "agencies.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("district")
+    )
+    commune = models.ForeignKey(
+        "agencies.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("commune")
+    )
+    category = models.ForeignKey(
+        "agencies.Category", on_delete=models.PROTECT, verbose_name=_("support category")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    children_preschool = models.PositiveIntegerField(_("preschool children"), default=0)
+    children_primary = models.PositiveIntegerField(_("primary pupils"), default=0)
+    children_other = models.PositiveIntegerField(_("other children"), default=0)
+    ethnic_breakdown = models.JSONField(_("ethnic breakdown"), default=dict, blank=True)
+    justification = models.TextField(_("justification"))
+
+    status = FSMField(_("status"), default=Status.DRAFT, choices=Status.choices, protected=True)
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    review_round = models.PositiveSmallIntegerField(_("review round"), default=0)
+    requested_total = models.PositiveBigIntegerField(_("requested (VND)"), default=0)
+    assessed_total = models.PositiveBigIntegerField(_("assessed (VND)"), null=True, blank=True)
+    funding_source = models.ForeignKey(
+        "agencies.FundingSource",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("intended funding source"),
+    )
+    overlap_resolution = models.CharField(
+        _("overlap resolution"), max_length=10, choices=OverlapResolution.choices, blank=True
+    )
+    overlap_note = models.TextField(_("overlap note"), blank=True)
+    delivery_due = models.DateField(_("delivery due"))
+    delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
+    children_reached = models.PositiveIntegerField(_("children reached"), null=True, blank=True)
+    delivery_note = models.TextField(_("delivery note"), blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = AidRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("aid request")
+        verbose_name_plural = _("aid requests")
+        ordering = ["-created"]
+        indexes = [
+            models.Index(fields=["commune", "category", "status"]),
+            models.Index(fields=["district", "year"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="aid_request_period_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"YC-{self.year}-{self.pk:06d}"
+
+    @property
+    def children_total(self) -> int:
+        return self.children_preschool + self.children_primary + self.children_other
+
+    @property
+    def amount(self) -> int:
+        """The amount decisions are made on: assessed when a reviewer lowered it."""
+        return self.assessed_total if self.assessed_total is not None else self.requested_total
+
+    def is_delivery_overdue(self, today: dt.date) -> bool:
+        return self.status == Status.APPROVED and self.delivery_due < today
+
+    def recompute_total(self) -> None:
+        """Totals are computed from the lines, never typed."""
+        self.requested_total = self.lines.aggregate(t=Sum(F("quantity") * F("unit_cost")))["t"] or 0
+
+    # --- state machine: the door (workflows.core.transitions.perform) calls these ---
+
+    @transition(field=status, source=list(EDITABLE), target=Status.SUBMITTED)
+    def submit(self) -> None:
+        """The drafting officer sends the request to the district leader."""
+
+    @transition(field=status, source=list(EDITABLE), target=Status.WITHDRAWN)
+    def withdraw(self) -> None:
+        """The drafter withdraws before sign-off."""
+
+    @transition(field=status, source=Status.SUBMITTED, target=Status.UNDER_REVIEW)
+    def sign_off(self, *, by) -> None:
+        """The district leader signs off; a new review round starts."""
+        self.signed_off_by = by
+        self.review_round += 1
+
+    @transition(
+        field=status, source=[Status.SUBMITTED, Status.UNDER_REVIEW], target=Status.RETURNED
+    )
+    def return_for_revision(self) -> None:
+        """Back to the drafter, history kept."""
+
+    @transition(field=status, source=Status.UNDER_REVIEW, target=Status.ACCEPTED)
+    def accept(self, *, assessed_total: int) -> None:
+        """Every reviewer of the round accepted; the lowest assessed amount stands."""
+        self.assessed_total = assessed_total
+
+    @transition(field=status, source=Status.ACCEPTED, target=Status.CONSOLIDATED)
+    def consolidate(self, *, funding_source, resolution: str, note: str, amount: int) -> None:
+        """DOLISA places the request in the year's mobilisation plan (II.4)."""
+        self.funding_source = funding_source
+        self.overlap_resolution = resolution
+        self.overlap_note = note
+        self.assessed_total = amount
+
+    @transition(field=status, source=Status.CONSOLIDATED, target=Status.APPROVED)
+    def approve(self) -> None:
+        """DOLISA's leader, or the PPC's above the threshold, approves."""
+
+    @transition(
+        field=status,
+        source=[Status.SUBMITTED, Status.UNDER_REVIEW, Status.ACCEPTED, Status.CONSOLIDATED],
+        target=Status.REJECTED,
+    )
+    def reject(self) -> None:
+        """Refused at sign-off, review, consolidation or approval."""
+
+    @transition(field=status, source=Status.APPROVED, target=Status.DELIVERED)
+    def record_delivery(self, *, delivered_on: dt.date, children_reached: int, note: str) -> None:
+        """The district records what reached the children."""
+        self.delivered_on = delivered_on
+        self.children_reached = children_reached
+        self.delivery_note = note
+
+    @transition(field=status, source=Status.DELIVERED, target=Status.CLOSED)
+    def confirm_delivery(self) -> None:
+        """DOLISA confirms the delivery and the request closes (IV.1.d)."""
+
+
+class AidRequestLine(models.Model):
+    """An item asked for: quantity × unit cost in whole VND."""
+
+    request = models.ForeignKey(AidRequest, on_delete=models.CASCADE, related_name="lines")
+    item = models.CharField(_("item"), max_length=255)
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    unit_cost = models.PositiveBigIntegerField(
+        _("unit cost (VND)"), validators=[MinValueValidator(1)]
+    )
+
+    class Meta:
+        verbose_name = _("line item")
+        verbose_name_plural = _("line items")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1) & Q(unit_cost__gte=1), name="aid_line_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.item
+
+    @property
+    def total(self) -> int:
+        return self.quantity * self.unit_cost
+
+
+class Review(models.Model):
+    """One sector reviewer's decision in one review round (IV.2, IV.3, IV.4, IV.8)."""
+
+    class Decision(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted")
+        RETURNED = "returned", _("Returned for revision")
+        REJECTED = "rejected", _("Rejected")
+
+    request = models.ForeignKey(AidRequest, on_delete=models.CASCADE, related_name="reviews")
+    round = models.PositiveSmallIntegerField(_("round"))
+    unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    assessed_total = models.PositiveBigIntegerField(_("assessed (VND)"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    created = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        ordering = ["round", "created"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "round", "unit"], name="one_review_per_unit_per_round"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request} r{self.round} {self.unit.code}: {self.decision}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"aid_requests/{instance.request_id}/{filename}"
+
+
+class Attachment(models.Model):
+    """Needs-assessment documents and delivery evidence."""
+
+    class Kind(models.TextChoices):
+        NEEDS_ASSESSMENT = "needs", _("Needs assessment")
+        DELIVERY_EVIDENCE = "evidence", _("Delivery evidence")
+
+    request = models.ForeignKey(AidRequest, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.file.name

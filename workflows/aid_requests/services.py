@@ -1,0 +1,489 @@
+"""Writes for aid requests. Every change of state goes through the transition door
+(workflows.core.transitions); views, admin and tasks call only these functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from agencies.models import Category, FundingSource, Unit
+from agencies.selectors import actors_for, has_membership, target_communes, today
+from workflows.core.errors import PermissionDenied, RuleViolation
+from workflows.core.transitions import StepContext, entered, perform, record_event
+
+from .flows import PROCESS, AidRequestFlow
+from .models import AidRequest, AidRequestLine, Attachment, Review
+
+ALLOWED_EXTENSIONS = {".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls", ".xlsx"}
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line item as entered: whole VND, positive quantity and cost."""
+
+    item: str
+    quantity: int
+    unit_cost: int
+
+
+@dataclass(frozen=True)
+class RequestInput:
+    """What a district officer enters for a request; totals are computed from the lines."""
+
+    district: Unit
+    commune: Unit
+    category: Category
+    year: int
+    justification: str
+    lines: Sequence[Line]
+    children_preschool: int = 0
+    children_primary: int = 0
+    children_other: int = 0
+    ethnic_breakdown: dict | None = None
+
+
+def validate_attachment(upload: UploadedFile) -> None:
+    """Only documents and images, at most 10 MB."""
+    name = upload.name.lower()
+    if not any(name.endswith(ext) for ext in ALLOWED_EXTENSIONS):
+        raise ValidationError(
+            {"attachments": _("File type not allowed: %(name)s.") % {"name": upload.name}}
+        )
+    if upload.size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError(
+            {"attachments": _("File larger than 10 MB: %(name)s.") % {"name": upload.name}}
+        )
+
+
+def validate_request(data: RequestInput, *, on: dt.date) -> None:
+    """Field rules of the request, all reported at once (clause IV.12.b, target communes)."""
+    errors: dict[str, list[str]] = {}
+    plan = data.category.plan
+    if not plan.period_start <= data.year <= plan.period_end:
+        errors.setdefault("year", []).append(
+            _("The year must be within the plan period %(a)s–%(b)s.")
+            % {"a": plan.period_start, "b": plan.period_end}
+        )
+    if data.commune.parent_id != data.district.pk:
+        errors.setdefault("commune", []).append(_("The commune is not in this district."))
+    elif not target_communes(district=data.district, on=on).filter(pk=data.commune.pk).exists():
+        errors.setdefault("commune", []).append(
+            _("The commune is not a target commune on %(day)s.") % {"day": on.strftime("%d/%m/%Y")}
+        )
+    counts = (data.children_preschool, data.children_primary, data.children_other)
+    if any(c < 0 for c in counts) or sum(counts) < 1:
+        errors.setdefault("children_preschool", []).append(
+            _("At least one child must be supported.")
+        )
+    if not data.justification.strip():
+        errors.setdefault("justification", []).append(_("A justification is required."))
+    if not data.lines:
+        errors.setdefault("lines", []).append(_("Add at least one line item."))
+    for line in data.lines:
+        if not isinstance(line.quantity, int) or not isinstance(line.unit_cost, int):
+            errors.setdefault("lines", []).append(_("Amounts are whole numbers of VND."))
+        elif line.quantity < 1 or line.unit_cost < 1:
+            errors.setdefault("lines", []).append(
+                _("Quantity and unit cost must be greater than zero.")
+            )
+        if not line.item.strip():
+            errors.setdefault("lines", []).append(_("Every line needs an item."))
+    if errors:
+        raise ValidationError(errors)
+
+
+def require_drafting_member(*, user, district: Unit) -> None:
+    """Only an officer of the district that the matrix names for drafting may draft."""
+    for actor in actors_for(process=PROCESS, step="draft", subject_unit=district):
+        if actor.unit.pk == district.pk and has_membership(user, unit=district, role=actor.role):
+            return
+    raise PermissionDenied(_("You are not an officer of this district."))
+
+
+def _write_lines(request: AidRequest, lines: Iterable[Line]) -> None:
+    request.lines.all().delete()
+    AidRequestLine.objects.bulk_create(
+        AidRequestLine(request=request, item=x.item, quantity=x.quantity, unit_cost=x.unit_cost)
+        for x in lines
+    )
+    request.recompute_total()
+
+
+def _attach(request: AidRequest, files: Iterable[UploadedFile], *, kind: str, user) -> None:
+    for upload in files:
+        validate_attachment(upload)
+        Attachment.objects.create(request=request, kind=kind, file=upload, uploaded_by=user)
+
+
+@transaction.atomic
+def create_request(
+    *, user, data: RequestInput, attachments: Sequence[UploadedFile] = ()
+) -> AidRequest:
+    """A district officer drafts a request; its process starts with the draft in their inbox."""
+    day = today()
+    require_drafting_member(user=user, district=data.district)
+    validate_request(data, on=day)
+    for upload in attachments:
+        validate_attachment(upload)
+    request = AidRequest.objects.create(
+        district=data.district,
+        commune=data.commune,
+        category=data.category,
+        year=data.year,
+        period_start=dt.date(data.year, 1, 1),
+        period_end=dt.date(data.year, 12, 31),
+        delivery_due=dt.date(data.year, 12, 31),
+        children_preschool=data.children_preschool,
+        children_primary=data.children_primary,
+        children_other=data.children_other,
+        ethnic_breakdown=data.ethnic_breakdown or {},
+        justification=data.justification,
+        drafted_by=user,
+    )
+    _write_lines(request, data.lines)
+    request.save()
+    _attach(request, attachments, kind=Attachment.Kind.NEEDS_ASSESSMENT, user=user)
+    AidRequestFlow.start.run(request=request)
+    record_event(
+        subject=request, action="create", user=user, process=request.process, to_status="draft"
+    )
+    return request
+
+
+def update_draft(
+    *,
+    user,
+    request_id: int,
+    data: RequestInput,
+    attachments: Sequence[UploadedFile] = (),
+    comment: str = "",
+) -> AidRequest:
+    """The officer holding the draft task edits it; the change is audited, status unchanged."""
+    with entered(
+        model=AidRequest, pk=request_id, flow_tasks=(AidRequestFlow.draft,), user=user
+    ) as (process, request, task):
+        if data.district.pk != request.district_id:
+            raise ValidationError({"district": _("The district of a request cannot change.")})
+        validate_request(data, on=today())
+        for field in (
+            "commune",
+            "category",
+            "year",
+            "justification",
+            "children_preschool",
+            "children_primary",
+            "children_other",
+        ):
+            setattr(request, field, getattr(data, field))
+        request.ethnic_breakdown = data.ethnic_breakdown or {}
+        request.period_start = dt.date(data.year, 1, 1)
+        request.period_end = request.delivery_due = dt.date(data.year, 12, 31)
+        _write_lines(request, data.lines)
+        request.save()
+        _attach(request, attachments, kind=Attachment.Kind.NEEDS_ASSESSMENT, user=user)
+        record_event(
+            subject=request,
+            action="edit",
+            user=user,
+            task=task,
+            process=process,
+            from_status=request.status,
+            to_status=request.status,
+            comment=comment,
+        )
+    return request
+
+
+def _require_reason(reason: str) -> str:
+    if not reason.strip():
+        raise ValidationError({"reason": _("A reason is required.")})
+    return reason.strip()
+
+
+def submit(*, user, request_id: int, comment: str = "") -> AidRequest:
+    """The drafting officer sends the request for the district leader's sign-off."""
+    return perform(
+        model=AidRequest,
+        pk=request_id,
+        flow_tasks=(AidRequestFlow.draft,),
+        user=user,
+        action="submit",
+        apply=lambda request, ctx: request.submit(),
+        comment=comment,
+    )
+
+
+def withdraw(*, user, request_id: int, comment: str = "") -> AidRequest:
+    """Only the drafter may withdraw, and only before sign-off."""
+
+    def apply(request: AidRequest, ctx: StepContext) -> None:
+        if request.drafted_by_id != user.pk:
+            raise PermissionDenied(_("Only the officer who drafted the request may withdraw it."))
+        request.withdraw()
+
+    return perform(
+        model=AidRequest,
+        pk=request_id,
+        flow_tasks=(AidRequestFlow.draft,),
+        user=user,
+        action="withdraw",
+        apply=apply,
+        comment=comment,
+    )
+
+
+def sign_off(*, user, request_id: int, comment: str = "") -> AidRequest:
+    """The district leader signs off; the drafter may not sign off their own draft."""
+
+    def apply(request: AidRequest, ctx: StepContext) -> None:
+        if request.drafted_by_id == user.pk:
+            raise PermissionDenied(_("The officer who drafted a request cannot sign it off."))
+        request.sign_off(by=user)
+
+    return perform(
+        model=AidRequest,
+        pk=request_id,
+        flow_tasks=(AidRequestFlow.sign_off,),
+        user=user,
+        action="sign_off",
+        apply=apply,
+        comment=comment,
+    )
+
+
+# Steps at which a request can be returned or rejected, by service argument.
+DECISION_STEPS = {
+    "sign_off": (AidRequestFlow.sign_off,),
+    "review": (AidRequestFlow.review,),
+    "consolidate": (AidRequestFlow.consolidate,),
+    "approve": (AidRequestFlow.approve, AidRequestFlow.approve_ppc),
+}
+
+
+def _record_review(request: AidRequest, ctx: StepContext, decision: str, **fields) -> Review:
+    return Review.objects.create(
+        request=request,
+        round=request.review_round,
+        unit_id=ctx.actor["unit_id"],
+        reviewer=ctx.user,
+        decision=decision,
+        **fields,
+    )
+
+
+def return_for_revision(*, user, request_id: int, step: str, reason: str) -> AidRequest:
+    """Back to the drafter's inbox with a reason, at sign-off or sector review."""
+    reason = _require_reason(reason)
+    if step not in ("sign_off", "review"):
+        raise ValidationError({"step": _("A request can be returned at sign-off or review.")})
+
+    def apply(request: AidRequest, ctx: StepContext) -> None:
+        if step == "review":
+            _record_review(request, ctx, Review.Decision.RETURNED, reason=reason)
+        request.return_for_revision()
+
+    return perform(
+        model=AidRequest,
+        pk=request_id,
+        flow_tasks=DECISION_STEPS[step],
+        user=user,
+        action="return",
+        apply=apply,
+        comment=reason,
+    )
+
+
+def reject(*, user, request_id: int, step: str, reason: str) -> AidRequest:
+    """Refuse the request for good, with a reason, at any deciding step."""
+    reason = _require_reason(reason)
+    if step not in DECISION_STEPS:
+        raise ValidationError({"step": _("Unknown step.")})
+
+    def apply(request: AidRequest, ctx: StepContext) -> None:
+        if step == "review":
+            _record_review(request, ctx, Review.Decision.REJECTED, reason=reason)
+        request.reject()
+
+    return perform(
+        model=AidRequest,
+        pk=request_id,
+        flow_tasks=DECISION_STEPS[step],
+        user=user,
+        action="reject",
+        apply=apply,
+        comment=reason,
+    )
+
+
+def accept_review(
+    *, user, request_id: int, assessed_total: int | None = None, reason: str = ""
+) -> AidRequest:
+    """A sector reviewer accepts, possibly lowering the amount with a reason; the request is
+    accepted when every reviewer of the round has accepted (parallel review)."""
+
+    def apply(request: AidRequest, ctx: StepContext) -> None:
+        amount = request.requested_total if assessed_total is None else assessed_total
+        if amount < 0 or amount > request.requested_total:
+            raise ValidationError(
+                {"assessed_total": _("The assessed amount must be between 0 and the request.")}
+            )
+        if amount < request.requested_total and not reason.strip():
+            raise ValidationError({"reason": _("Give a reason for lowering the amount.")})
+        _record_review(
+            request, ctx, Review.Decision.ACCEPTED, assessed_total=amount, reason=reason.strip()
+        )
+        still_open = (
+            ctx.task.__class__.objects.filter(
+                process_id=request.process_id,
+                flow_task=AidRequestFlow.review,
+                status__in=("NEW", "ASSIGNED"),
+            )
+            .exclude(pk=ctx.task.pk)
+            .exists()
+        )
+        if not still_open:
+            lowest = min(
+                request.reviews.filter(
+                    round=request.review_round, decision=Review.Decision.ACCEPTED
+                ).values_list("assessed_total", flat=True)
+            )
+            request.accept(assessed_total=lowest)
+
+    return perform(
+        model=AidRequest,
+        pk=request_id,
+        flow_tasks=(AidRequestFlow.review,),
+        user=user,
+        action="accept_review",
+        apply=apply,
+        comment=reason,
+        data={"assessed_total": assessed_total},
+    )
+
+
+def consolidate(
+    *,
+    user,
+    request_id: int,
+    funding_source: FundingSource,
+    resolution: str = "",
+    note: str = "",
+    reduced_total: int | None = None,
+) -> AidRequest:
+    """DOLISA places the request in the year's plan with a funding source (II.4, III)."""
+
+    def apply(request: AidRequest, ctx: StepContext) -> None:
+        if not funding_source.may_fund_children:
+            raise RuleViolation(
+                _(
+                    "Clause III.2: %(source)s funds only management and coordination of the "
+                    "plan, not support to children."
+                )
+                % {"source": funding_source.name}
+            )
+        amount = request.amount
+        overlaps = list(AidRequest.objects.overlapping(request).values_list("pk", "year"))
+        if overlaps and not resolution:
+            codes = ", ".join(f"YC-{year}-{pk:06d}" for pk, year in overlaps)
+            raise RuleViolation(
+                _(
+                    "Clause II.4 (avoid overlap and duplication): %(codes)s already covers this "
+                    "commune and category for an overlapping period. Merge, reduce or justify."
+                )
+                % {"codes": codes}
+            )
+        if resolution:
+            if resolution not in AidRequest.OverlapResolution.values:
+                raise ValidationError({"resolution": _("Unknown resolution.")})
+            if not note.strip():
+                raise ValidationError({"note": _("Explain how the overlap is resolved.")})
+            if resolution == AidRequest.OverlapResolution.REDUCED:
+                if reduced_total is None or not 0 < reduced_total < amount:
+                    raise ValidationError(
+                        {"reduced_total": _("Give an amount lower than %(a)s VND.") % {"a": amount}}
+                    )
+                amount = reduced_total
+        ctx.data["overlaps"] = [pk for pk, _year in overlaps]
+        request.consolidate(
+            funding_source=funding_source, resolution=resolution, note=note.strip(), amount=amount
+        )
+
+    return perform(
+        model=AidRequest,
+        pk=request_id,
+        flow_tasks=(AidRequestFlow.consolidate,),
+        user=user,
+        action="consolidate",
+        apply=apply,
+        comment=note,
+        data={"funding_source": funding_source.code, "resolution": resolution},
+    )
+
+
+def approve(*, user, request_id: int, comment: str = "") -> AidRequest:
+    """DOLISA's leader approves, or the PPC's leader above the plan's threshold."""
+    return perform(
+        model=AidRequest,
+        pk=request_id,
+        flow_tasks=DECISION_STEPS["approve"],
+        user=user,
+        action="approve",
+        apply=lambda request, ctx: request.approve(),
+        comment=comment,
+    )
+
+
+def record_delivery(
+    *,
+    user,
+    request_id: int,
+    delivered_on: dt.date,
+    children_reached: int,
+    note: str = "",
+    evidence: Sequence[UploadedFile] = (),
+) -> AidRequest:
+    """The district records what was delivered, with evidence."""
+
+    def apply(request: AidRequest, ctx: StepContext) -> None:
+        errors = {}
+        if delivered_on > today():
+            errors["delivered_on"] = _("The delivery date cannot be in the future.")
+        if children_reached < 1:
+            errors["children_reached"] = _("At least one child must have been reached.")
+        if errors:
+            raise ValidationError(errors)
+        _attach(request, evidence, kind=Attachment.Kind.DELIVERY_EVIDENCE, user=user)
+        request.record_delivery(
+            delivered_on=delivered_on, children_reached=children_reached, note=note.strip()
+        )
+
+    return perform(
+        model=AidRequest,
+        pk=request_id,
+        flow_tasks=(AidRequestFlow.deliver,),
+        user=user,
+        action="deliver",
+        apply=apply,
+        comment=note,
+        data={"children_reached": children_reached, "delivered_on": delivered_on.isoformat()},
+    )
+
+
+def confirm_delivery(*, user, request_id: int, comment: str = "") -> AidRequest:
+    """DOLISA confirms the delivery; the request closes (IV.1.d)."""
+    return perform(
+        model=AidRequest,
+        pk=request_id,
+        flow_tasks=(AidRequestFlow.confirm_delivery,),
+        user=user,
+        action="confirm_delivery",
+        apply=lambda request, ctx: request.confirm_delivery(),
+        comment=comment,
+    )

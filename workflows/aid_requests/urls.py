@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "aid_requests"
+
+urlpatterns = [
+    path("", views.request_list, name="list"),
+    path("new/", views.request_create, name="create"),
+    path("tasks/", views.inbox, name="inbox"),
+    path("tasks/archive/", views.archive, name="archive"),
+    path("<int:pk>/", views.request_detail, name="detail"),
+    path("<int:pk>/edit/", views.request_edit, name="edit"),
+    path("<int:pk>/act/<slug:action>/", views.request_act, name="act"),
+]

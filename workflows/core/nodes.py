@@ -1,0 +1,69 @@
+"""Flow nodes whose owners come from the responsibility matrix (the plan is data)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from viewflow.workflow import Activation, nodes
+
+from .errors import NoResponsibleUnit
+
+
+def actor_data(actor) -> dict:
+    """What a task remembers of its actor: unit, role, clause and the permission derived."""
+    return {
+        "unit": actor.unit.code,
+        "unit_id": actor.unit.pk,
+        "role": actor.role,
+        "clause": actor.clause,
+        "permission": actor.permission,
+    }
+
+
+class Step(nodes.View):
+    """A human step: its task carries the owner permission of the unit and role the matrix
+    names for this step and subject, fixed when the task is created."""
+
+    _owner_permission_obj = None
+
+    def __init__(self, **kwargs):
+        super().__init__(view=None, **kwargs)
+
+    def calc_owner_permission(self, activation: Activation) -> str:
+        actor = activation.task.data.get("actor")
+        if actor is None:
+            actors = self.flow_class.instance.actors(activation, step=self.name)
+            if not actors:
+                raise NoResponsibleUnit(
+                    _("No unit is responsible for step %(step)s on this date.")
+                    % {"step": self.name}
+                )
+            actor = actor_data(actors[0])
+            activation.task.data["actor"] = actor
+        return actor["permission"]
+
+
+class FanOutActivation(nodes.SplitActivation):
+    """Creates one task per data item, for steps that several units perform in parallel."""
+
+    @Activation.status.super()
+    def activate(self):
+        for node, cond, data_source in self.flow_task._branches:
+            if cond and not cond(self):
+                continue
+            items = data_source(self) if data_source else [None]
+            if not items:
+                raise NoResponsibleUnit(
+                    _("No unit is responsible for step %(step)s on this date.")
+                    % {"step": node.name}
+                )
+            self.next_tasks.extend((node, item) for item in items)
+
+
+class FanOut(nodes.Split):
+    """Parallel split with one branch task per item of `data_source(activation)`."""
+
+    activation_class = FanOutActivation
+
+    def Next(self, node, case=None, data_source=None):  # noqa: N802 (viewflow's fluent API)
+        self._activate_next.append((node, case, data_source))
+        return self

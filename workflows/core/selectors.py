@@ -1,0 +1,38 @@
+"""Reads over viewflow tasks that every process's inbox and pages share."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from viewflow.workflow import STATUS
+from viewflow.workflow.models import Task
+
+from agencies.selectors import permissions_of
+
+
+def actionable_tasks(user, *, process_ids=None) -> QuerySet[Task]:
+    """Human tasks the user may act on now: assigned to them, or waiting in a queue of a
+    unit and role they currently hold (one indexed statement, no per-row checks)."""
+    perms = permissions_of(user)
+    tasks = Task.objects.filter(flow_task_type="HUMAN").filter(
+        Q(status=STATUS.ASSIGNED, owner=user)
+        | Q(status=STATUS.NEW, owner__isnull=True, owner_permission__in=perms)
+    )
+    if process_ids is not None:
+        tasks = tasks.filter(process_id__in=process_ids)
+    return tasks.order_by("created")
+
+
+def archived_tasks(user) -> QuerySet[Task]:
+    """Human tasks the user completed, newest first."""
+    return Task.objects.filter(flow_task_type="HUMAN", owner=user, status=STATUS.DONE).order_by(
+        "-finished"
+    )
+
+
+def open_tasks(process_id: int) -> QuerySet[Task]:
+    """The open human tasks of a process: where the work is now."""
+    return Task.objects.filter(
+        process_id=process_id,
+        flow_task_type="HUMAN",
+        status__in=(STATUS.NEW, STATUS.ASSIGNED),
+    ).select_related("owner")
