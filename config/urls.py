@@ -3,7 +3,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from agencies.views import HomeView
+
 urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
