@@ -1,0 +1,208 @@
+"""Admin for the plan data, so administrators can correct units, memberships and the matrix
+without code; plan loads stay the source of the history they leave in PlanChange."""
+
+from django.contrib import admin
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    Category,
+    Clause,
+    CommuneClassification,
+    FundingSource,
+    Membership,
+    ObligationDefinition,
+    Plan,
+    PlanChange,
+    Responsibility,
+    Role,
+    Unit,
+    UnitKind,
+)
+from .selectors import today
+
+admin.site.site_header = _("Support for children: administration")
+admin.site.site_title = _("Support for children")
+admin.site.index_title = _("Plan data and accounts")
+
+
+class ValidityFilter(admin.SimpleListFilter):
+    """Dated rows as of today in Vietnam time: the question an administrator asks first."""
+
+    title = _("validity")
+    parameter_name = "validity"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("current", _("current today")),
+            ("ended", _("ended")),
+            ("future", _("not started yet")),
+        ]
+
+    def queryset(self, request, queryset):
+        day = today()
+        if self.value() == "current":
+            return queryset.valid_on(day)
+        if self.value() == "ended":
+            return queryset.filter(valid_to__lt=day)
+        if self.value() == "future":
+            return queryset.filter(valid_from__gt=day)
+        return queryset
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "act",
+        "title_vi",
+        "issued_on",
+        "period_start",
+        "period_end",
+        "loaded_at",
+    ]
+    search_fields = ["code", "act", "title_vi", "title_en"]
+    readonly_fields = ["checksum", "loaded_at"]
+
+
+class InScopeFilter(admin.SimpleListFilter):
+    """Separates clauses the product implements from those recorded as out of scope."""
+
+    title = _("scope")
+    parameter_name = "scope"
+
+    def lookups(self, request, model_admin):
+        return [("in", _("implemented")), ("out", _("out of scope"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "in":
+            return queryset.filter(out_of_scope="")
+        if self.value() == "out":
+            return queryset.exclude(out_of_scope="")
+        return queryset
+
+
+@admin.register(Clause)
+class ClauseAdmin(admin.ModelAdmin):
+    list_display = ["code", "plan", "summary_vi", "in_scope"]
+    list_filter = [InScopeFilter, "plan"]
+    search_fields = ["code", "summary_vi", "summary_en"]
+    list_select_related = ["plan"]
+
+    @admin.display(description=_("implemented"), boolean=True)
+    def in_scope(self, obj: Clause) -> bool:
+        return not obj.out_of_scope
+
+
+class CommuneClassificationInline(admin.TabularInline):
+    model = CommuneClassification
+    fk_name = "commune"
+    extra = 0
+    fields = ["area_class", "act", "valid_from", "valid_to"]
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_vi", "name_en", "kind", "parent", "valid_from", "valid_to"]
+    list_filter = ["kind", ValidityFilter, "plan"]
+    search_fields = ["code", "name_vi", "name_en"]
+    raw_id_fields = ["parent"]
+    list_select_related = ["parent"]
+
+    def get_inlines(self, request, obj):
+        """Area classes belong to communes only (Quyết định 861/QĐ-TTg)."""
+        if obj is not None and obj.kind == UnitKind.COMMUNE:
+            return [CommuneClassificationInline]
+        return []
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_vi", "name_en"]
+    search_fields = ["code", "name_vi", "name_en"]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_vi", "name_en", "position"]
+    list_filter = ["plan"]
+    search_fields = ["code", "name_vi", "name_en"]
+
+
+@admin.register(FundingSource)
+class FundingSourceAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_vi", "may_fund_children", "clause"]
+    list_filter = ["may_fund_children", "plan"]
+    search_fields = ["code", "name_vi", "name_en"]
+    list_select_related = ["clause"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "unit", "role", "valid_from", "valid_to"]
+    list_filter = [ValidityFilter, "role", "unit__kind"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "unit__code"]
+    autocomplete_fields = ["user", "unit"]
+    list_select_related = ["user", "unit", "role"]
+
+
+@admin.register(Responsibility)
+class ResponsibilityAdmin(admin.ModelAdmin):
+    list_display = [
+        "process",
+        "step",
+        "acting_unit",
+        "role",
+        "category",
+        "clause",
+        "valid_from",
+        "valid_to",
+    ]
+    list_filter = ["process", "step", "role", "unit_kind", "category", ValidityFilter, "plan"]
+    search_fields = ["process", "step", "unit__code", "unit__name_vi", "clause__code", "note"]
+    autocomplete_fields = ["unit", "clause"]
+    list_select_related = ["unit", "role", "category", "clause"]
+
+    @admin.display(description=_("acting unit"), ordering="unit__code")
+    def acting_unit(self, obj: Responsibility) -> str:
+        if obj.unit_id:
+            return str(obj.unit)
+        return gettext("%(kind)s of the subject's unit") % {"kind": obj.get_unit_kind_display()}
+
+
+@admin.register(ObligationDefinition)
+class ObligationDefinitionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_vi", "clause", "recurrence", "due", "unit_kinds", "recipient"]
+    list_filter = ["recurrence", "plan"]
+    search_fields = ["code", "name_vi", "name_en", "clause__code"]
+    autocomplete_fields = ["clause", "units", "recipient"]
+    list_select_related = ["clause", "recipient"]
+
+    @admin.display(description=_("due before"))
+    def due(self, obj: ObligationDefinition) -> str:
+        if obj.due_date:
+            return date_format(obj.due_date, "SHORT_DATE_FORMAT")
+        if obj.due_day and obj.due_month:
+            return f"{obj.due_day:02d}/{obj.due_month:02d}"
+        return ""
+
+
+@admin.register(PlanChange)
+class PlanChangeAdmin(admin.ModelAdmin):
+    """The load history is evidence: nobody edits or deletes it by hand."""
+
+    list_display = ["loaded_at", "plan", "entity", "key", "action"]
+    list_filter = ["action", "entity", "plan"]
+    search_fields = ["key"]
+    date_hierarchy = "loaded_at"
+    list_select_related = ["plan"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
