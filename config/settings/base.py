@@ -119,6 +119,10 @@ EMAIL_BACKEND = env(
 )
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="no-reply@localhost")
 
+# `seed_demo` creates users with a published password: only settings for a laptop or tests
+# turn this on.
+DEMO_ALLOWED = False
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -10,4 +10,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+DEMO_ALLOWED = True
 WHITENOISE_AUTOREFRESH = True  # tests never run collectstatic: look files up per request
