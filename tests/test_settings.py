@@ -1,0 +1,77 @@
+"""Production settings: clean `check --deploy` with the documented variables, and refusal to
+start (or to seed demo accounts) when something that must not default is missing."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+# The variables README.md documents for production.
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+    "DJANGO_ALLOWED_HOSTS": "hotro.example.org",
+    "DATABASE_URL": "postgres://hotro:secret@db.example.org:5432/hotro",
+    "REDIS_URL": "redis://redis.example.org:6379/0",
+    "DJANGO_CSRF_TRUSTED_ORIGINS": "https://hotro.example.org",
+    "DJANGO_EMAIL_HOST": "smtp.example.org",
+}
+
+
+def manage(*args: str, without: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    """Run manage.py in a fresh interpreter with production variables only (none inherited)."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("DJANGO_") and key not in {"DATABASE_URL", "REDIS_URL"}
+    }
+    env.update({key: value for key, value in PRODUCTION_ENV.items() if key not in without})
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_check_deploy_is_clean():
+    result = manage("check", "--deploy", "--fail-level", "WARNING")
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "System check identified no issues (0 silenced)." in output
+    assert "WARNING" not in output and "?:" not in output
+
+
+@pytest.mark.parametrize(
+    "missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"]
+)
+def test_production_refuses_to_start_without(missing):
+    result = manage("check", without=(missing,))
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"Set the {missing} environment variable" in result.stderr
+
+
+def test_production_refuses_demo_accounts():
+    result = manage("seed_demo")
+
+    assert result.returncode != 0
+    assert "DEMO_ALLOWED" in result.stderr
+    assert "config.settings.production" in result.stderr
+
+
+def test_only_laptop_and_test_settings_allow_demo_accounts():
+    from config.settings import base
+
+    assert base.DEMO_ALLOWED is False
+    assert settings.DEMO_ALLOWED is True
