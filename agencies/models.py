@@ -197,6 +197,15 @@ class Category(Bilingual):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="categories")
     code = models.SlugField(_("code"), max_length=32, unique=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    clause = models.ForeignKey(
+        Clause,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="categories",
+        verbose_name=_("clause"),
+        help_text=_("the objective or duty that names this category"),
+    )
 
     class Meta:
         verbose_name = _("support category")
@@ -211,6 +220,7 @@ class FundingSource(Bilingual):
     code = models.SlugField(_("code"), max_length=32, unique=True)
     may_fund_children = models.BooleanField(_("may fund support to children"), default=True)
     clause = models.ForeignKey(Clause, on_delete=models.PROTECT, null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
 
     class Meta:
         verbose_name = _("funding source")
@@ -290,6 +300,11 @@ class ObligationDefinition(Bilingual):
     due_date = models.DateField(_("due before (fixed date)"), null=True, blank=True)
     due_day = models.PositiveSmallIntegerField(_("due before day"), null=True, blank=True)
     due_month = models.PositiveSmallIntegerField(_("due before month"), null=True, blank=True)
+    due_year_offset = models.PositiveSmallIntegerField(
+        _("due year offset"),
+        default=0,
+        help_text=_("1 when a year's duty is due in the next year (e.g. a report due in January)"),
+    )
     first_year = models.PositiveSmallIntegerField(_("first year"), null=True, blank=True)
     last_year = models.PositiveSmallIntegerField(_("last year"), null=True, blank=True)
     reminder_days = models.JSONField(_("reminder days before due"), default=list, blank=True)
@@ -297,8 +312,21 @@ class ObligationDefinition(Bilingual):
     recipient = models.ForeignKey(
         Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    excluded_units = models.ManyToManyField(
+        Unit, blank=True, related_name="+", verbose_name=_("excluded units")
+    )
+    also_cites = models.ManyToManyField(
+        Clause, blank=True, related_name="obligations_also_citing", verbose_name=_("also cites")
+    )
+    note = models.TextField(_("note"), blank=True)
 
     class Meta:
         verbose_name = _("obligation definition")
         verbose_name_plural = _("obligation definitions")
         ordering = ["code"]
+
+    def due_before(self, year: int | None = None) -> dt.date:
+        """Day D of "trước ngày D" for a yearly duty's year: on time until D 00:00 Vietnam time."""
+        if self.recurrence == self.Recurrence.ONCE:
+            return self.due_date
+        return dt.date(year + self.due_year_offset, self.due_month, self.due_day)

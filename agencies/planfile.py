@@ -1,0 +1,1304 @@
+"""The plan data file (e.g. agencies/plans/ninh-thuan-372.yaml): parse, validate, load.
+
+`read_plan_file`/`parse_plan` turn the YAML into frozen dataclasses or raise `PlanFileError`
+listing every problem with its entry and field, e.g.
+`units[15] (code "d-bac-ai"): parent "ppcx" does not exist`. `load_plan` writes a parsed file in
+one transaction after checking it against the database, so an invalid file writes nothing.
+
+Loading is idempotent: rows are updated in place by natural key and every creation or update is
+kept as a PlanChange (before/after), so the history of what the data said when survives. Nothing
+is deleted: units, commune classifications and responsibilities missing from the file stop
+applying from the load date (valid_to = the day before; a row that had not started gets an
+empty period). Clauses, categories, funding sources and obligations have no validity period, so
+a file that drops one is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from .models import (
+    AreaClass,
+    Category,
+    Clause,
+    CommuneClassification,
+    FundingSource,
+    ObligationDefinition,
+    Plan,
+    PlanChange,
+    Responsibility,
+    Role,
+    Unit,
+    UnitKind,
+)
+from .selectors import today
+
+SECTIONS = (
+    "plan",
+    "rules",
+    "roles",
+    "clauses",
+    "units",
+    "categories",
+    "funding_sources",
+    "responsibilities",
+    "obligations",
+)
+_CODE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+_CLAUSE = re.compile(r"^[A-Z]+(?:\.\w+)*$")
+_DAY_MONTH = re.compile(r"^(\d{1,2})/(\d{1,2})$")
+
+
+class PlanFileError(Exception):
+    """A plan file that cannot be loaded; `errors` names each entry and field at fault."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        super().__init__("\n".join(errors))
+
+
+# The parsed file -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanSpec:
+    code: str
+    title_vi: str
+    title_en: str
+    act: str
+    issued_on: dt.date
+    first_year: int
+    last_year: int
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    code: str
+    name_vi: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class ClauseSpec:
+    code: str
+    summary_vi: str
+    summary_en: str
+    out_of_scope: str
+
+
+@dataclass(frozen=True)
+class ClassificationSpec:
+    area_class: str
+    act: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    code: str
+    kind: str
+    parent: str | None
+    name_vi: str
+    name_en: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    classifications: tuple[ClassificationSpec, ...]
+
+
+@dataclass(frozen=True)
+class CategorySpec:
+    code: str
+    name_vi: str
+    name_en: str
+    clause: str | None
+
+
+@dataclass(frozen=True)
+class FundingSourceSpec:
+    code: str
+    name_vi: str
+    name_en: str
+    clause: str | None
+    may_fund_children: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class ResponsibilitySpec:
+    process: str
+    step: str
+    unit: str | None
+    unit_kind: str
+    role: str
+    category: str | None
+    clause: str
+    note: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+
+    @property
+    def identity(self) -> tuple:
+        """What makes two rows the same duty; such rows must not overlap in time."""
+        return (self.process, self.step, self.unit, self.unit_kind, self.role, self.category,
+                self.clause)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class EscalationSpec:
+    unit: str | None  # None: the obliged unit itself
+    role: str
+
+
+@dataclass(frozen=True)
+class ObligationSpec:
+    code: str
+    name_vi: str
+    name_en: str
+    note: str
+    clause: str
+    also_cites: tuple[str, ...]
+    unit_kinds: tuple[str, ...]
+    units: tuple[str, ...]
+    exclude: tuple[str, ...]
+    recipient: str | None
+    recurrence: str
+    due_date: dt.date | None
+    due_day: int | None
+    due_month: int | None
+    due_year_offset: int
+    first_year: int | None
+    last_year: int | None
+    reminder_days: tuple[int, ...]
+    escalate_to: tuple[EscalationSpec, ...]
+
+
+@dataclass(frozen=True)
+class PlanFile:
+    plan: PlanSpec
+    rules: dict[str, Any]
+    roles: tuple[RoleSpec, ...]
+    clauses: tuple[ClauseSpec, ...]
+    units: tuple[UnitSpec, ...]
+    categories: tuple[CategorySpec, ...]
+    funding_sources: tuple[FundingSourceSpec, ...]
+    responsibilities: tuple[ResponsibilitySpec, ...]
+    obligations: tuple[ObligationSpec, ...]
+    checksum: str
+
+
+# Reading ---------------------------------------------------------------------------------------
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: set[str] = set()
+    for key_node, _value in node.value:
+        if isinstance(key_node, yaml.ScalarNode):
+            if key_node.value in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key_node.value!r}", key_node.start_mark
+                )
+            seen.add(key_node.value)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _nfc(value: Any) -> Any:
+    """Normalise every string to NFC so that "đ" typed two ways is one code."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, list):
+        return [_nfc(v) for v in value]
+    if isinstance(value, dict):
+        return {_nfc(k): _nfc(v) for k, v in value.items()}
+    return value
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if type(value) is dt.date:
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _overlap(a_from: dt.date, a_to: dt.date | None, b_from: dt.date, b_to: dt.date | None) -> bool:
+    return a_from <= (b_to or dt.date.max) and b_from <= (a_to or dt.date.max)
+
+
+class _Entry:
+    """One mapping of the file, named by its place, whose fields are read and checked."""
+
+    def __init__(
+        self,
+        errors: list[str],
+        where: str,
+        raw: Any,
+        *,
+        required: tuple[str, ...],
+        optional: tuple[str, ...] = (),
+    ):
+        self.errors = errors
+        self.where = where
+        self.raw = raw if isinstance(raw, dict) else {}
+        if not isinstance(raw, dict):
+            self.error(_("must be a mapping"))
+            return
+        for key in raw:
+            if key not in required and key not in optional:
+                self.error(_('unknown field "%(field)s"') % {"field": key})
+        for key in required:
+            if raw.get(key) is None:
+                self.error(_('missing field "%(field)s"') % {"field": key})
+
+    def error(self, message: str) -> None:
+        self.errors.append(f"{self.where}: {message}")
+
+    def _read(
+        self, name: str, convert: Callable[[Any], Any], message: str, default: Any = None, **params
+    ) -> Any:
+        value = self.raw.get(name)
+        if value is None:
+            return default
+        converted = convert(value)
+        if converted is None:
+            self.error(message % {"field": name, "value": value, **params})
+            return default
+        return converted
+
+    def _read_list(self, name: str, convert: Callable[[Any], Any], message: str, **params) -> tuple:
+        value = self.raw.get(name)
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.error(_("%(field)s must be a list") % {"field": name})
+            return ()
+        items = []
+        for index, item in enumerate(value):
+            converted = convert(item)
+            if converted is None:
+                self.error(message % {"field": f"{name}[{index}]", "value": item, **params})
+            else:
+                items.append(converted)
+        return tuple(items)
+
+    def text(self, name: str, *, max_length: int | None = None) -> str:
+        if max_length is None:
+            return self._read(name, _as_text(None), _("%(field)s must be text"), "")
+        message = _("%(field)s must be text of at most %(max)d characters")
+        return self._read(name, _as_text(max_length), message, "", max=max_length)
+
+    def code(self, name: str, *, max_length: int) -> str | None:
+        return self._read(name, _as_code(max_length), _code_message(), max=max_length)
+
+    def codes(self, name: str, *, max_length: int) -> tuple[str, ...]:
+        return self._read_list(name, _as_code(max_length), _code_message(), max=max_length)
+
+    def clause_code(self, name: str) -> str | None:
+        return self._read(name, _as_clause_code, _clause_message())
+
+    def clause_codes(self, name: str) -> tuple[str, ...]:
+        return self._read_list(name, _as_clause_code, _clause_message())
+
+    def date(self, name: str) -> dt.date | None:
+        return self._read(name, _as_date, _("%(field)s must be a date (YYYY-MM-DD)"))
+
+    def integer(self, name: str, *, minimum: int = 1) -> int | None:
+        return self._read(name, _as_integer(minimum), _integer_message(), minimum=minimum)
+
+    def integers(self, name: str, *, minimum: int = 1) -> tuple[int, ...]:
+        return self._read_list(name, _as_integer(minimum), _integer_message(), minimum=minimum)
+
+    def boolean(self, name: str, *, default: bool) -> bool:
+        def convert(value: Any) -> bool | None:
+            return value if isinstance(value, bool) else None
+
+        return self._read(name, convert, _("%(field)s must be true or false"), default)
+
+    def choice(self, name: str, choices: Iterable[str]) -> str | None:
+        allowed = tuple(choices)
+        return self._read(name, _as_choice(allowed), _choice_message(), choices=", ".join(allowed))
+
+    def choice_list(self, name: str, choices: Iterable[str]) -> tuple[str, ...]:
+        allowed = tuple(choices)
+        message = _choice_message()
+        return self._read_list(name, _as_choice(allowed), message, choices=", ".join(allowed))
+
+    def period(self) -> tuple[dt.date | None, dt.date | None]:
+        """valid_from and valid_to, refusing a period that ends before it starts."""
+        valid_from, valid_to = self.date("valid_from"), self.date("valid_to")
+        if valid_from and valid_to and valid_to < valid_from:
+            self.error(
+                _("valid_to %(to)s is before valid_from %(from)s")
+                % {"to": valid_to, "from": valid_from}
+            )
+        return valid_from, valid_to
+
+    def refer(self, name: str, value: str | None, known: Iterable[str]) -> None:
+        """Report a reference to something the file does not define."""
+        if value is not None and value not in known:
+            self.error(_('%(field)s "%(value)s" does not exist') % {"field": name, "value": value})
+
+
+# Converters return None for a value they refuse; messages are built at call time so that they
+# follow the active language.
+
+
+def _as_text(max_length: int | None) -> Callable[[Any], str | None]:
+    def convert(value: Any) -> str | None:
+        ok = isinstance(value, str) and (max_length is None or len(value) <= max_length)
+        return value.strip() if ok else None
+
+    return convert
+
+
+def _as_code(max_length: int) -> Callable[[Any], str | None]:
+    def convert(value: Any) -> str | None:
+        ok = isinstance(value, str) and _CODE.match(value) and len(value) <= max_length
+        return value if ok else None
+
+    return convert
+
+
+def _as_clause_code(value: Any) -> str | None:
+    ok = isinstance(value, str) and _CLAUSE.match(value) and len(value) <= 20
+    return value if ok else None
+
+
+def _as_integer(minimum: int) -> Callable[[Any], int | None]:
+    def convert(value: Any) -> int | None:
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+        return value if ok else None
+
+    return convert
+
+
+def _as_choice(allowed: tuple[str, ...]) -> Callable[[Any], str | None]:
+    def convert(value: Any) -> str | None:
+        return str(value) if value in allowed else None
+
+    return convert
+
+
+def _code_message() -> str:
+    return _(
+        '%(field)s "%(value)s" must be a lowercase code of letters, digits, "-" and "_" '
+        "(at most %(max)d characters)"
+    )
+
+
+def _clause_message() -> str:
+    return _('%(field)s "%(value)s" must be a clause code such as "IV.1.đ"')
+
+
+def _integer_message() -> str:
+    return _("%(field)s must be a whole number of at least %(minimum)d")
+
+
+def _choice_message() -> str:
+    return _('%(field)s "%(value)s" is not one of %(choices)s')
+
+
+def _where(section: str, index: int, raw: Any) -> str:
+    code = raw.get("code") if isinstance(raw, dict) else None
+    return f'{section}[{index}] (code "{code}")' if isinstance(code, str) else f"{section}[{index}]"
+
+
+class _Parser:
+    """Builds a PlanFile from loaded YAML, collecting every error before giving up."""
+
+    def __init__(self, data: Any):
+        self.data = data
+        self.errors: list[str] = []
+
+    def parse(self, *, checksum: str) -> PlanFile:
+        if not isinstance(self.data, dict):
+            raise PlanFileError([_("the file must be a mapping of the plan's sections")])
+        for key in self.data:
+            if key not in SECTIONS:
+                self.errors.append(_('unknown section "%(section)s"') % {"section": key})
+        for key in SECTIONS:
+            if self.data.get(key) is None:
+                self.errors.append(_('missing section "%(section)s"') % {"section": key})
+        plan = self._plan()
+        rules = self._rules()
+        roles = self._roles()
+        clauses = self._clauses()
+        units = self._units()
+        clause_codes = {c.code for c in clauses}
+        unit_codes = {u.code for u in units}
+        categories = self._categories(clause_codes)
+        funding_sources = self._funding_sources(clause_codes)
+        responsibilities = self._responsibilities(
+            roles={r.code for r in roles},
+            clauses=clause_codes,
+            units=unit_codes,
+            categories={c.code for c in categories},
+        )
+        obligations = self._obligations(
+            roles={r.code for r in roles},
+            clauses=clause_codes,
+            units=unit_codes,
+            reminder_days=tuple(rules.get("reminder_days", ())),
+        )
+        self._check_out_of_scope(
+            clauses, categories, funding_sources, responsibilities, obligations
+        )
+        if self.errors or plan is None:
+            raise PlanFileError(self.errors)
+        return PlanFile(
+            plan=plan,
+            rules=rules,
+            roles=roles,
+            clauses=clauses,
+            units=units,
+            categories=categories,
+            funding_sources=funding_sources,
+            responsibilities=responsibilities,
+            obligations=obligations,
+            checksum=checksum,
+        )
+
+    def _entries(self, section: str) -> list[tuple[int, Any]]:
+        value = self.data.get(section)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.errors.append(f"{section}: " + _("must be a list"))
+            return []
+        return list(enumerate(value))
+
+    def _unique(self, section: str, codes: Iterable[tuple[int, str]]) -> None:
+        first: dict[str, int] = {}
+        for index, code in codes:
+            if code in first:
+                self.errors.append(
+                    f'{section}[{index}] (code "{code}"): '
+                    + _("duplicate code, first at %(section)s[%(index)d]")
+                    % {"section": section, "index": first[code]}
+                )
+            else:
+                first[code] = index
+
+    def _plan(self) -> PlanSpec | None:
+        if self.data.get("plan") is None:
+            return None
+        entry = _Entry(
+            self.errors,
+            "plan",
+            self.data["plan"],
+            required=("code", "title_vi", "act", "issued_on", "first_year", "last_year"),
+            optional=("title_en",),
+        )
+        code = entry.code("code", max_length=64)
+        issued_on = entry.date("issued_on")
+        first_year = entry.integer("first_year", minimum=1900)
+        last_year = entry.integer("last_year", minimum=1900)
+        if first_year and last_year and last_year < first_year:
+            entry.error(_("last_year is before first_year"))
+        spec = PlanSpec(
+            code=code,
+            title_vi=entry.text("title_vi", max_length=500),
+            title_en=entry.text("title_en", max_length=500),
+            act=entry.text("act", max_length=100),
+            issued_on=issued_on,
+            first_year=first_year,
+            last_year=last_year,
+        )
+        return spec if None not in (code, issued_on, first_year, last_year) else None
+
+    def _rules(self) -> dict[str, Any]:
+        if self.data.get("rules") is None:
+            return {}
+        entry = _Entry(
+            self.errors,
+            "rules",
+            self.data["rules"],
+            required=(
+                "ppc_approval_threshold_vnd",
+                "reminder_days",
+                "escalation_every_days",
+                "target_area_classes",
+            ),
+        )
+        return {
+            "ppc_approval_threshold_vnd": entry.integer("ppc_approval_threshold_vnd"),
+            "reminder_days": list(entry.integers("reminder_days")),
+            "escalation_every_days": entry.integer("escalation_every_days"),
+            "target_area_classes": list(entry.choice_list("target_area_classes", AreaClass)),
+        }
+
+    def _roles(self) -> tuple[RoleSpec, ...]:
+        specs = []
+        for index, raw in self._entries("roles"):
+            entry = _Entry(
+                self.errors,
+                _where("roles", index, raw),
+                raw,
+                required=("code", "name_vi"),
+                optional=("name_en",),
+            )
+            specs.append(
+                (
+                    index,
+                    RoleSpec(
+                        code=entry.code("code", max_length=32),
+                        name_vi=entry.text("name_vi", max_length=255),
+                        name_en=entry.text("name_en", max_length=255),
+                    ),
+                )
+            )
+        return self._keep_unique("roles", specs)
+
+    def _keep_unique(self, section: str, specs: list[tuple[int, Any]]) -> tuple:
+        """Specs with a readable code, after reporting codes given twice."""
+        coded = [(index, spec) for index, spec in specs if spec.code is not None]
+        self._unique(section, ((index, spec.code) for index, spec in coded))
+        return tuple(spec for _index, spec in coded)
+
+    def _clauses(self) -> tuple[ClauseSpec, ...]:
+        specs = []
+        for index, raw in self._entries("clauses"):
+            entry = _Entry(
+                self.errors,
+                _where("clauses", index, raw),
+                raw,
+                required=("code", "summary_vi"),
+                optional=("summary_en", "out_of_scope"),
+            )
+            specs.append(
+                (
+                    index,
+                    ClauseSpec(
+                        code=entry.clause_code("code"),
+                        summary_vi=entry.text("summary_vi"),
+                        summary_en=entry.text("summary_en"),
+                        out_of_scope=entry.text("out_of_scope"),
+                    ),
+                )
+            )
+        return self._keep_unique("clauses", specs)
+
+    def _units(self) -> tuple[UnitSpec, ...]:
+        specs: list[tuple[int, UnitSpec]] = []
+        entries: dict[str, _Entry] = {}
+        for index, raw in self._entries("units"):
+            entry = _Entry(
+                self.errors,
+                _where("units", index, raw),
+                raw,
+                required=("code", "kind", "name_vi", "valid_from"),
+                optional=("parent", "name_en", "valid_to", "classifications"),
+            )
+            kind = entry.choice("kind", UnitKind)
+            valid_from, valid_to = entry.period()
+            spec = UnitSpec(
+                code=entry.code("code", max_length=64),
+                kind=kind,
+                parent=entry.code("parent", max_length=64),
+                name_vi=entry.text("name_vi", max_length=255),
+                name_en=entry.text("name_en", max_length=255),
+                valid_from=valid_from,
+                valid_to=valid_to,
+                classifications=self._classifications(entry, kind, valid_from, valid_to),
+            )
+            specs.append((index, spec))
+            entries.setdefault(spec.code, entry)
+        units = self._keep_unique("units", specs)
+        parents = {u.code: u.parent for u in units}
+        for unit in units:
+            entry = entries[unit.code]
+            entry.refer("parent", unit.parent, parents)
+            seen, node = {unit.code}, unit.parent
+            while node in parents:
+                if node in seen:
+                    entry.error(_('parent "%(value)s" makes a cycle') % {"value": unit.parent})
+                    break
+                seen.add(node)
+                node = parents[node]
+        return units
+
+    def _classifications(
+        self, unit: _Entry, kind: str | None, unit_from: dt.date | None, unit_to: dt.date | None
+    ) -> tuple[ClassificationSpec, ...]:
+        raws = unit.raw.get("classifications")
+        if raws is None:
+            return ()
+        if not isinstance(raws, list):
+            unit.error(_("%(field)s must be a list") % {"field": "classifications"})
+            return ()
+        if kind != UnitKind.COMMUNE:
+            unit.error(_("classifications are only for communes"))
+        specs: list[ClassificationSpec] = []
+        for index, raw in enumerate(raws):
+            entry = _Entry(
+                self.errors,
+                f"{unit.where} classifications[{index}]",
+                raw,
+                required=("area_class", "act", "valid_from"),
+                optional=("valid_to",),
+            )
+            valid_from, valid_to = entry.period()
+            spec = ClassificationSpec(
+                area_class=entry.choice("area_class", AreaClass),
+                act=entry.text("act", max_length=100),
+                valid_from=valid_from,
+                valid_to=valid_to,
+            )
+            if valid_from is None:
+                continue
+            if unit_from and (
+                valid_from < unit_from or (unit_to and (valid_to is None or valid_to > unit_to))
+            ):
+                entry.error(_("outside the unit's validity"))
+            for other_index, other in enumerate(specs):
+                if _overlap(valid_from, valid_to, other.valid_from, other.valid_to):
+                    entry.error(_("overlaps classifications[%(index)d]") % {"index": other_index})
+            specs.append(spec)
+        return tuple(specs)
+
+    def _categories(self, clauses: set[str]) -> tuple[CategorySpec, ...]:
+        specs = []
+        for index, raw in self._entries("categories"):
+            entry = _Entry(
+                self.errors,
+                _where("categories", index, raw),
+                raw,
+                required=("code", "name_vi"),
+                optional=("name_en", "clause"),
+            )
+            spec = CategorySpec(
+                code=entry.code("code", max_length=32),
+                name_vi=entry.text("name_vi", max_length=255),
+                name_en=entry.text("name_en", max_length=255),
+                clause=entry.clause_code("clause"),
+            )
+            entry.refer("clause", spec.clause, clauses)
+            specs.append((index, spec))
+        return self._keep_unique("categories", specs)
+
+    def _funding_sources(self, clauses: set[str]) -> tuple[FundingSourceSpec, ...]:
+        specs = []
+        for index, raw in self._entries("funding_sources"):
+            entry = _Entry(
+                self.errors,
+                _where("funding_sources", index, raw),
+                raw,
+                required=("code", "name_vi"),
+                optional=("name_en", "clause", "may_fund_children", "note"),
+            )
+            spec = FundingSourceSpec(
+                code=entry.code("code", max_length=32),
+                name_vi=entry.text("name_vi", max_length=255),
+                name_en=entry.text("name_en", max_length=255),
+                clause=entry.clause_code("clause"),
+                may_fund_children=entry.boolean("may_fund_children", default=True),
+                note=entry.text("note"),
+            )
+            entry.refer("clause", spec.clause, clauses)
+            specs.append((index, spec))
+        return self._keep_unique("funding_sources", specs)
+
+    def _responsibilities(
+        self, *, roles: set[str], clauses: set[str], units: set[str], categories: set[str]
+    ) -> tuple[ResponsibilitySpec, ...]:
+        specs: list[tuple[int, ResponsibilitySpec]] = []
+        for index, raw in self._entries("responsibilities"):
+            where = f"responsibilities[{index}]"
+            if isinstance(raw, dict):
+                where += f" ({raw.get('process')}.{raw.get('step')})"
+            entry = _Entry(
+                self.errors,
+                where,
+                raw,
+                required=("process", "step", "role", "clause", "valid_from"),
+                optional=("unit", "unit_kind", "category", "note", "valid_to"),
+            )
+            valid_from, valid_to = entry.period()
+            spec = ResponsibilitySpec(
+                process=entry.code("process", max_length=64),
+                step=entry.code("step", max_length=64),
+                unit=entry.code("unit", max_length=64),
+                unit_kind=entry.choice("unit_kind", UnitKind) or "",
+                role=entry.code("role", max_length=32),
+                category=entry.code("category", max_length=32),
+                clause=entry.clause_code("clause"),
+                note=entry.text("note"),
+                valid_from=valid_from,
+                valid_to=valid_to,
+            )
+            if isinstance(raw, dict):
+                given = [raw.get(name) is not None for name in ("unit", "unit_kind")]
+                if all(given):
+                    entry.error(_("give unit or unit_kind, not both"))
+                elif not any(given):
+                    entry.error(_("give unit or unit_kind"))
+            entry.refer("unit", spec.unit, units)
+            entry.refer("role", spec.role, roles)
+            entry.refer("category", spec.category, categories)
+            entry.refer("clause", spec.clause, clauses)
+            if valid_from is None:
+                continue
+            for other_index, other in specs:
+                if other.identity == spec.identity and _overlap(
+                    valid_from, valid_to, other.valid_from, other.valid_to
+                ):
+                    entry.error(
+                        _(
+                            "overlaps responsibilities[%(index)d]: same process, step, unit, "
+                            "role, category and clause"
+                        )
+                        % {"index": other_index}
+                    )
+            specs.append((index, spec))
+        return tuple(spec for _index, spec in specs)
+
+    def _obligations(
+        self, *, roles: set[str], clauses: set[str], units: set[str], reminder_days: tuple[int, ...]
+    ) -> tuple[ObligationSpec, ...]:
+        specs = []
+        for index, raw in self._entries("obligations"):
+            entry = _Entry(
+                self.errors,
+                _where("obligations", index, raw),
+                raw,
+                required=("code", "clause", "name_vi", "recurrence", "due"),
+                optional=(
+                    "name_en",
+                    "note",
+                    "also_cites",
+                    "unit_kinds",
+                    "units",
+                    "exclude",
+                    "recipient",
+                    "first_year",
+                    "last_year",
+                    "reminder_days",
+                    "escalate_to",
+                ),
+            )
+            recurrence = entry.choice("recurrence", ObligationDefinition.Recurrence)
+            due = self._due(entry, recurrence)
+            spec = ObligationSpec(
+                code=entry.code("code", max_length=64),
+                name_vi=entry.text("name_vi", max_length=255),
+                name_en=entry.text("name_en", max_length=255),
+                note=entry.text("note"),
+                clause=entry.clause_code("clause"),
+                also_cites=entry.clause_codes("also_cites"),
+                unit_kinds=entry.choice_list("unit_kinds", UnitKind),
+                units=entry.codes("units", max_length=64),
+                exclude=entry.codes("exclude", max_length=64),
+                recipient=entry.code("recipient", max_length=64),
+                recurrence=recurrence,
+                reminder_days=entry.integers("reminder_days") or reminder_days,
+                escalate_to=self._escalations(entry, roles=roles, units=units),
+                **due,
+            )
+            if not spec.unit_kinds and not spec.units:
+                entry.error(_("give unit_kinds or units (who owes it)"))
+            entry.refer("clause", spec.clause, clauses)
+            for cited in spec.also_cites:
+                entry.refer("also_cites", cited, clauses)
+            for name in ("units", "exclude"):
+                for code in getattr(spec, name):
+                    entry.refer(name, code, units)
+            entry.refer("recipient", spec.recipient, units)
+            specs.append((index, spec))
+        return self._keep_unique("obligations", specs)
+
+    def _due(self, obligation: _Entry, recurrence: str | None) -> dict[str, Any]:
+        """The due rule: a fixed day for a once duty, a day of each year for a yearly one."""
+        raw = obligation.raw.get("due")  # when missing, the obligation says so
+        entry = _Entry(
+            self.errors,
+            f"{obligation.where} due",
+            {} if raw is None else raw,
+            required=() if raw is None else ("before",),
+            optional=("year_offset",),
+        )
+        first_year = obligation.integer("first_year", minimum=1900)
+        last_year = obligation.integer("last_year", minimum=1900)
+        due = {
+            "due_date": None,
+            "due_day": None,
+            "due_month": None,
+            "due_year_offset": entry.integer("year_offset", minimum=0) or 0,
+            "first_year": first_year,
+            "last_year": last_year,
+        }
+        before = entry.raw.get("before")
+        if recurrence == ObligationDefinition.Recurrence.ONCE:
+            due["due_date"] = entry.date("before")
+            for name in ("first_year", "last_year"):
+                if name in obligation.raw:
+                    obligation.error(_("%(field)s is only for yearly duties") % {"field": name})
+            if "year_offset" in entry.raw:
+                entry.error(_("year_offset is only for yearly duties"))
+        elif recurrence == ObligationDefinition.Recurrence.YEARLY:
+            match = _DAY_MONTH.match(before) if isinstance(before, str) else None
+            try:
+                day = dt.date(2001, int(match[2]), int(match[1])) if match else None
+            except ValueError:
+                day = None
+            if before is not None and day is None:
+                entry.error(_('before must be "DD/MM", a day that every year has'))
+            if day:
+                due.update(due_day=day.day, due_month=day.month)
+            if first_year is None or last_year is None:
+                obligation.error(_("a yearly duty needs first_year and last_year"))
+            elif last_year < first_year:
+                obligation.error(_("last_year is before first_year"))
+        return due
+
+    def _escalations(
+        self, obligation: _Entry, *, roles: set[str], units: set[str]
+    ) -> tuple[EscalationSpec, ...]:
+        raws = obligation.raw.get("escalate_to")
+        if raws is None:
+            return ()
+        if not isinstance(raws, list):
+            obligation.error(_("%(field)s must be a list") % {"field": "escalate_to"})
+            return ()
+        specs = []
+        for index, raw in enumerate(raws):
+            entry = _Entry(
+                self.errors,
+                f"{obligation.where} escalate_to[{index}]",
+                raw,
+                required=("role",),
+                optional=("unit",),
+            )
+            spec = EscalationSpec(
+                unit=entry.code("unit", max_length=64), role=entry.code("role", max_length=32)
+            )
+            entry.refer("unit", spec.unit, units)
+            entry.refer("role", spec.role, roles)
+            specs.append(spec)
+        return tuple(specs)
+
+    def _check_out_of_scope(
+        self,
+        clauses: tuple[ClauseSpec, ...],
+        categories: tuple[CategorySpec, ...],
+        funding_sources: tuple[FundingSourceSpec, ...],
+        responsibilities: tuple[ResponsibilitySpec, ...],
+        obligations: tuple[ObligationSpec, ...],
+    ) -> None:
+        """A clause is either implemented somewhere or out of scope, never both."""
+        cited = {c.clause for c in (*categories, *funding_sources, *responsibilities)}
+        for obligation in obligations:
+            cited.update((obligation.clause, *obligation.also_cites))
+        for index, clause in enumerate(clauses):
+            if clause.out_of_scope and clause.code in cited:
+                self.errors.append(
+                    f'clauses[{index}] (code "{clause.code}"): '
+                    + _("out_of_scope, yet the file cites it")
+                )
+
+
+def parse_plan(raw: bytes) -> PlanFile:
+    """Parse and validate a plan file's bytes; every problem is reported, not just the first."""
+    try:
+        data = yaml.load(raw, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        error = " ".join(str(exc).split())  # one line, with its line and column
+        raise PlanFileError([_("not valid YAML: %(error)s") % {"error": error}]) from exc
+    return _Parser(_nfc(data)).parse(checksum=hashlib.sha256(raw).hexdigest())
+
+
+def read_plan_file(path: str | Path) -> PlanFile:
+    """Read and validate a plan file from disk."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        message = _("cannot read %(path)s: %(error)s") % {"path": path, "error": exc}
+        raise PlanFileError([message]) from exc
+    return parse_plan(raw)
+
+
+# Loading ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class LoadResult:
+    """What a load did, counted by row."""
+
+    plan_code: str
+    created: int = 0
+    updated: int = 0
+    ended: int = 0
+    unchanged: int = 0
+    changes: list[PlanChange] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return _(
+            "Plan %(plan)s: %(created)d created, %(updated)d updated, %(ended)d ended, "
+            "%(unchanged)d unchanged (%(changes)s)"
+        ) % {
+            "plan": self.plan_code,
+            "created": self.created,
+            "updated": self.updated,
+            "ended": self.ended,
+            "unchanged": self.unchanged,
+            "changes": ngettext("%(n)d change", "%(n)d changes", len(self.changes))
+            % {"n": len(self.changes)},
+        }
+
+
+def _plain(value: Any) -> Any:
+    """A JSON value for a PlanChange; related rows appear as their codes."""
+    if isinstance(value, models.Model):
+        return value.code
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _natural_key(values: Iterable[Any]) -> str:
+    """A PlanChange key: the natural key's values, related rows by code, blanks as "-"."""
+    return " ".join("-" if value in (None, "") else str(_plain(value)) for value in values)
+
+
+_RESPONSIBILITY_KEY = (
+    "process",
+    "step",
+    "unit",
+    "unit_kind",
+    "role",
+    "category",
+    "clause",
+    "valid_from",
+)
+
+
+def _database_conflicts(plan_file: PlanFile) -> list[str]:
+    """Errors a file has only against what is loaded: codes of another plan, dropped rows."""
+    errors: list[str] = []
+    code = plan_file.plan.code
+    for section, model, specs in (
+        ("units", Unit, plan_file.units),
+        ("categories", Category, plan_file.categories),
+        ("funding_sources", FundingSource, plan_file.funding_sources),
+        ("obligations", ObligationDefinition, plan_file.obligations),
+    ):
+        index = {spec.code: i for i, spec in enumerate(specs)}
+        taken = (
+            model.objects.filter(code__in=index)
+            .exclude(plan__code=code)
+            .values_list("code", "plan__code")
+        )
+        for other_code, other_plan in sorted(taken, key=lambda row: index[row[0]]):
+            errors.append(
+                f'{section}[{index[other_code]}] (code "{other_code}"): '
+                + _('code already belongs to plan "%(plan)s"') % {"plan": other_plan}
+            )
+    for section, model, specs in (
+        ("clauses", Clause, plan_file.clauses),
+        ("categories", Category, plan_file.categories),
+        ("funding_sources", FundingSource, plan_file.funding_sources),
+        ("obligations", ObligationDefinition, plan_file.obligations),
+    ):
+        dropped = (
+            model.objects.filter(plan__code=code)
+            .exclude(code__in=[spec.code for spec in specs])
+            .values_list("code", flat=True)
+        )
+        errors.extend(
+            f'{section}: "{dropped_code}" '
+            + _("is loaded but missing from the file; it has no validity period to end")
+            for dropped_code in dropped
+        )
+    return errors
+
+
+class _Loader:
+    """Writes one validated PlanFile, counting and recording each change."""
+
+    def __init__(self, *, plan_file: PlanFile, day: dt.date):
+        self.file = plan_file
+        self.day = day
+        self.at = timezone.now()
+        self.result = LoadResult(plan_code=plan_file.plan.code)
+
+    def run(self) -> LoadResult:
+        self.plan = self._load_plan()  # PlanChange rows get their plan when saved, at the end
+        roles = {spec.code: self._load_role(spec) for spec in self.file.roles}
+        clauses = {
+            spec.code: self._load_clause(spec, position)
+            for position, spec in enumerate(self.file.clauses)
+        }
+        units = self._load_units()
+        categories = {
+            spec.code: self._load_category(spec, position, clauses)
+            for position, spec in enumerate(self.file.categories)
+        }
+        for spec in self.file.funding_sources:
+            self._load_funding_source(spec, clauses)
+        self._load_responsibilities(roles=roles, clauses=clauses, units=units, cats=categories)
+        for spec in self.file.obligations:
+            self._load_obligation(spec, clauses=clauses, units=units)
+        for change in self.result.changes:
+            change.plan = self.plan
+        PlanChange.objects.bulk_create(self.result.changes)
+        self.plan.checksum = self.file.checksum
+        self.plan.loaded_at = self.at
+        self.plan.save(update_fields=["checksum", "loaded_at"])
+        return self.result
+
+    def _record(self, entity: str, key: str, action: str, before: dict | None, after: dict):
+        self.result.changes.append(
+            PlanChange(
+                loaded_at=self.at,
+                entity=entity,
+                key=key,
+                action=action,
+                before=before,
+                after=after,
+            )
+        )
+
+    def _upsert(
+        self,
+        entity: str,
+        model: type[models.Model],
+        lookup: dict[str, Any],
+        values: dict[str, Any],
+        m2m: dict[str, list[models.Model]] | None = None,
+    ) -> models.Model:
+        """Create or update the row with this natural key; record what changed."""
+        key = _natural_key(value for name, value in lookup.items() if name != "plan")
+        m2m = m2m or {}
+        fields = {**lookup, **values}
+        after = {name: _plain(value) for name, value in fields.items()}
+        after |= {name: sorted(_plain(rows)) for name, rows in m2m.items()}
+        row = model.objects.filter(**lookup).first()
+        if row is None:
+            row = model.objects.create(**fields)
+            self.result.created += 1
+            self._record(entity, key, PlanChange.Action.CREATED, None, after)
+        else:
+            before = {name: _plain(getattr(row, name)) for name in fields}
+            before |= {name: sorted(_plain(list(getattr(row, name).all()))) for name in m2m}
+            if before == after:
+                self.result.unchanged += 1
+                return row
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.save()
+            self.result.updated += 1
+            self._record(entity, key, PlanChange.Action.UPDATED, before, after)
+        for name, rows in m2m.items():
+            getattr(row, name).set(rows)
+        return row
+
+    def _end_removed(
+        self, entity: str, rows: models.QuerySet, kept: set[int], key: tuple[str, ...]
+    ) -> None:
+        """Rows no longer in the file stop applying from the load date; they are not deleted."""
+        last_day = self.day - dt.timedelta(days=1)
+        ending = rows.exclude(pk__in=kept).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gt=last_day)
+        )
+        for row in ending:
+            before = {"valid_to": _plain(row.valid_to)}
+            row.valid_to = last_day
+            row.save(update_fields=["valid_to"])
+            self.result.ended += 1
+            self._record(
+                entity,
+                _natural_key(getattr(row, name) for name in key),
+                PlanChange.Action.UPDATED,
+                before,
+                {"valid_to": _plain(last_day)},
+            )
+
+    def _load_plan(self) -> Plan:
+        spec = self.file.plan
+        values = {
+            "title_vi": spec.title_vi,
+            "title_en": spec.title_en,
+            "act": spec.act,
+            "issued_on": spec.issued_on,
+            "period_start": spec.first_year,
+            "period_end": spec.last_year,
+            "rules": self.file.rules,
+        }
+        return self._upsert("plan", Plan, {"code": spec.code}, values)
+
+    def _load_role(self, spec: RoleSpec) -> Role:
+        values = {"name_vi": spec.name_vi, "name_en": spec.name_en}
+        return self._upsert("role", Role, {"code": spec.code}, values)
+
+    def _load_clause(self, spec: ClauseSpec, position: int) -> Clause:
+        values = {
+            "position": position,
+            "summary_vi": spec.summary_vi,
+            "summary_en": spec.summary_en,
+            "out_of_scope": spec.out_of_scope,
+        }
+        lookup = {"plan": self.plan, "code": spec.code}
+        return self._upsert("clause", Clause, lookup, values)
+
+    def _load_units(self) -> dict[str, Unit]:
+        """Units parents first, then their classifications; end what the file dropped."""
+        specs = {spec.code: spec for spec in self.file.units}
+
+        def depth(spec: UnitSpec) -> int:
+            return 0 if spec.parent is None else 1 + depth(specs[spec.parent])
+
+        units: dict[str, Unit] = {}
+        kept_classifications: set[int] = set()
+        for spec in sorted(self.file.units, key=depth):
+            values = {
+                "plan": self.plan,
+                "kind": spec.kind,
+                "parent": units.get(spec.parent),
+                "name_vi": spec.name_vi,
+                "name_en": spec.name_en,
+                "valid_from": spec.valid_from,
+                "valid_to": spec.valid_to,
+            }
+            unit = self._upsert("unit", Unit, {"code": spec.code}, values)
+            units[spec.code] = unit
+            for item in spec.classifications:
+                row = self._upsert(
+                    "classification",
+                    CommuneClassification,
+                    {"commune": unit, "valid_from": item.valid_from},
+                    {"area_class": item.area_class, "act": item.act, "valid_to": item.valid_to},
+                )
+                kept_classifications.add(row.pk)
+        self._end_removed(
+            "unit",
+            Unit.objects.filter(plan=self.plan),
+            {unit.pk for unit in units.values()},
+            ("code",),
+        )
+        self._end_removed(
+            "classification",
+            CommuneClassification.objects.filter(commune__plan=self.plan).select_related("commune"),
+            kept_classifications,
+            ("commune", "valid_from"),
+        )
+        return units
+
+    def _load_category(
+        self, spec: CategorySpec, position: int, clauses: dict[str, Clause]
+    ) -> Category:
+        values = {
+            "plan": self.plan,
+            "position": position,
+            "clause": clauses.get(spec.clause),
+            "name_vi": spec.name_vi,
+            "name_en": spec.name_en,
+        }
+        return self._upsert("category", Category, {"code": spec.code}, values)
+
+    def _load_funding_source(self, spec: FundingSourceSpec, clauses: dict[str, Clause]) -> None:
+        values = {
+            "plan": self.plan,
+            "clause": clauses.get(spec.clause),
+            "may_fund_children": spec.may_fund_children,
+            "name_vi": spec.name_vi,
+            "name_en": spec.name_en,
+            "note": spec.note,
+        }
+        self._upsert("funding_source", FundingSource, {"code": spec.code}, values)
+
+    def _load_responsibilities(
+        self,
+        *,
+        roles: dict[str, Role],
+        clauses: dict[str, Clause],
+        units: dict[str, Unit],
+        cats: dict[str, Category],
+    ) -> None:
+        kept: set[int] = set()
+        for spec in self.file.responsibilities:
+            natural_key = (
+                spec.process,
+                spec.step,
+                units.get(spec.unit),
+                spec.unit_kind,
+                roles[spec.role],
+                cats.get(spec.category),
+                clauses[spec.clause],
+                spec.valid_from,
+            )
+            lookup = {"plan": self.plan, **dict(zip(_RESPONSIBILITY_KEY, natural_key, strict=True))}
+            values = {"note": spec.note, "valid_to": spec.valid_to}
+            kept.add(self._upsert("responsibility", Responsibility, lookup, values).pk)
+        self._end_removed(
+            "responsibility",
+            Responsibility.objects.filter(plan=self.plan).select_related(
+                "unit", "role", "category", "clause"
+            ),
+            kept,
+            _RESPONSIBILITY_KEY,
+        )
+
+    def _load_obligation(
+        self, spec: ObligationSpec, *, clauses: dict[str, Clause], units: dict[str, Unit]
+    ) -> None:
+        values = {
+            "plan": self.plan,
+            "clause": clauses[spec.clause],
+            "name_vi": spec.name_vi,
+            "name_en": spec.name_en,
+            "note": spec.note,
+            "unit_kinds": list(spec.unit_kinds),
+            "recipient": units.get(spec.recipient),
+            "recurrence": spec.recurrence,
+            "due_date": spec.due_date,
+            "due_day": spec.due_day,
+            "due_month": spec.due_month,
+            "due_year_offset": spec.due_year_offset,
+            "first_year": spec.first_year,
+            "last_year": spec.last_year,
+            "reminder_days": list(spec.reminder_days),
+            "escalate_to": [{"unit": e.unit, "role": e.role} for e in spec.escalate_to],
+        }
+        m2m = {
+            "units": [units[code] for code in spec.units],
+            "excluded_units": [units[code] for code in spec.exclude],
+            "also_cites": [clauses[code] for code in spec.also_cites],
+        }
+        lookup = {"code": spec.code}
+        self._upsert("obligation", ObligationDefinition, lookup, values, m2m)
+
+
+@transaction.atomic
+def load_plan(*, plan_file: PlanFile, on: dt.date | None = None) -> LoadResult:
+    """Write a validated plan file in one transaction, in place, keeping the history of changes."""
+    errors = _database_conflicts(plan_file)
+    if errors:
+        raise PlanFileError(errors)
+    return _Loader(plan_file=plan_file, day=on or today()).run()
