@@ -125,9 +125,11 @@ class RoleAdmin(admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["code", "name_vi", "name_en", "position"]
+    list_display = ["code", "name_vi", "name_en", "position", "clause"]
     list_filter = ["plan"]
     search_fields = ["code", "name_vi", "name_en"]
+    autocomplete_fields = ["clause"]
+    list_select_related = ["clause"]
 
 
 @admin.register(FundingSource)
@@ -176,7 +178,7 @@ class ObligationDefinitionAdmin(admin.ModelAdmin):
     list_display = ["code", "name_vi", "clause", "recurrence", "due", "unit_kinds", "recipient"]
     list_filter = ["recurrence", "plan"]
     search_fields = ["code", "name_vi", "name_en", "clause__code"]
-    autocomplete_fields = ["clause", "units", "recipient"]
+    autocomplete_fields = ["clause", "also_cites", "units", "excluded_units", "recipient"]
     list_select_related = ["clause", "recipient"]
 
     @admin.display(description=_("due before"))
@@ -184,7 +186,10 @@ class ObligationDefinitionAdmin(admin.ModelAdmin):
         if obj.due_date:
             return date_format(obj.due_date, "SHORT_DATE_FORMAT")
         if obj.due_day and obj.due_month:
-            return f"{obj.due_day:02d}/{obj.due_month:02d}"
+            day = f"{obj.due_day:02d}/{obj.due_month:02d}"
+            if obj.due_year_offset:
+                return gettext("%(day)s of the next year") % {"day": day}
+            return day
         return ""
 
 

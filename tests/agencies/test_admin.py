@@ -8,8 +8,9 @@ import pytest
 import time_machine
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import translation
 
-from agencies.models import PlanChange, Responsibility, Unit
+from agencies.models import ObligationDefinition, PlanChange, Responsibility, Unit
 
 VN = dt.timezone(dt.timedelta(hours=7))
 AGENCIES_MODELS = [model for model in admin.site._registry if model._meta.app_label == "agencies"]
@@ -119,3 +120,14 @@ def test_plan_changes_are_read_only(staff):
     )
     change.refresh_from_db()
     assert change.key != "edited"
+
+
+def test_obligations_show_when_they_are_due(staff):
+    rows = staff.get(changelist(ObligationDefinition)).context["cl"].result_list
+    model_admin = admin.site._registry[ObligationDefinition]
+
+    with translation.override("vi"):
+        due = {row.code: model_admin.due(row) for row in rows}
+    assert due["district_implementation_plan"] == "10/09/2019"
+    assert due["yearly_results_report"] == "30/12"
+    assert due["provincial_yearly_report"] == "15/01 của năm sau"
