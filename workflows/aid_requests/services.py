@@ -152,7 +152,12 @@ def create_request(
     _attach(request, attachments, kind=Attachment.Kind.NEEDS_ASSESSMENT, user=user)
     AidRequestFlow.start.run(request=request)
     record_event(
-        subject=request, action="create", user=user, process=request.process, to_status="draft"
+        subject=request,
+        action="create",
+        user=user,
+        process=request.process,
+        task=request.process.task_set.get(flow_task=AidRequestFlow.draft),
+        to_status=request.status,
     )
     return request
 

@@ -13,12 +13,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from agencies.selectors import today
-from workflows.core.selectors import actionable_tasks, archived_tasks, open_tasks
+from workflows.core.selectors import actionable_tasks, archived_tasks, open_tasks, with_actors
 from workflows.core.timeline import timeline_for
 from workflows.core.views import door_errors
 
 from . import forms, selectors, services
-from .models import AidRequest
+from .models import AidRequest, Status
 
 # What the holder of each step may do, and the form each action takes.
 STEP_ACTIONS = {
@@ -30,6 +30,16 @@ STEP_ACTIONS = {
     "approve_ppc": ("approve", "reject"),
     "deliver": ("deliver",),
     "confirm_delivery": ("confirm_delivery",),
+}
+STEP_LABELS = {
+    "draft": gettext_lazy("Drafting by the district"),
+    "sign_off": gettext_lazy("District leader sign-off"),
+    "review": gettext_lazy("Sector review"),
+    "consolidate": gettext_lazy("DOLISA consolidation"),
+    "approve": gettext_lazy("Approval by DOLISA"),
+    "approve_ppc": gettext_lazy("Approval by the Provincial People's Committee"),
+    "deliver": gettext_lazy("Delivery"),
+    "confirm_delivery": gettext_lazy("Delivery confirmation"),
 }
 ACTION_FORMS = {
     "submit": forms.CommentForm,
@@ -44,6 +54,8 @@ ACTION_FORMS = {
     "deliver": forms.DeliveryForm,
 }
 ACTION_LABELS = {
+    "create": gettext_lazy("Created"),
+    "edit": gettext_lazy("Edited"),
     "submit": gettext_lazy("Submit for sign-off"),
     "withdraw": gettext_lazy("Withdraw"),
     "sign_off": gettext_lazy("Sign off"),
@@ -109,8 +121,11 @@ def _detail_context(request, aid: AidRequest, *, bound: tuple[str, object] | Non
         "task": task,
         "step": step,
         "actions": actions,
-        "open_tasks": open_tasks(aid.process_id) if aid.process_id else [],
+        "open_tasks": with_actors(open_tasks(aid.process_id)) if aid.process_id else [],
+        "step_labels": STEP_LABELS,
         "timeline": timeline_for(aid),
+        "action_labels": ACTION_LABELS,
+        "status_labels": dict(Status.choices),
         "overlaps": selectors.overlapping_requests(aid),
         "overdue": aid.is_delivery_overdue(today()),
     }
@@ -232,7 +247,8 @@ def inbox(request):
         ).select_related("commune", "category")
     }
     rows = [{"task": t, "aid": by_process.get(t.process_id)} for t in tasks]
-    return render(request, "aid_requests/inbox.html", {"rows": rows, "today": today()})
+    context = {"rows": rows, "today": today(), "step_labels": STEP_LABELS}
+    return render(request, "aid_requests/inbox.html", context)
 
 
 @login_required
@@ -243,4 +259,4 @@ def archive(request):
         for aid in AidRequest.objects.filter(process_id__in=[t.process_id for t in tasks])
     }
     rows = [{"task": t, "aid": by_process.get(t.process_id)} for t in tasks]
-    return render(request, "aid_requests/archive.html", {"rows": rows})
+    return render(request, "aid_requests/archive.html", {"rows": rows, "step_labels": STEP_LABELS})

@@ -104,7 +104,7 @@ def test_full_journey_over_http(client, cast):
     assert aid.status == Status.CLOSED
     page = client.get(reverse("aid_requests:detail", args=[aid.pk])).content.decode()
     for event in timeline_for(aid):
-        assert event.action in page
+        assert f'data-action="{event.action}"' in page
     assert [e.action for e in timeline_for(aid)] == [
         "create",
         "submit",

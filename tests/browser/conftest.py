@@ -1,0 +1,57 @@
+"""Playwright driving Debian's chromium against the live test server (principle 5)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from tests.workflows.aid_requests.conftest import cast, work_day  # noqa: F401 (fixtures)
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture
+def browser_page(live_server, settings, tmp_path):
+    """A fresh headless chromium page; skipped where chromium is absent, except in CI."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail("chromium is required in CI (.ci/run installs it)")
+        pytest.skip("chromium is not installed")
+    # The server runs at a travelled-to date: keep cookies session-only so the browser,
+    # on the real clock, does not see them as expired.
+    settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+    settings.CSRF_COOKIE_AGE = None
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        page = browser.new_page(locale="vi-VN")
+        page.set_default_timeout(15_000)
+        page.base_url = live_server.url
+        yield page
+        shots = os.environ.get("BROWSER_SCREENSHOTS")  # a folder to keep the last page in
+        page.screenshot(path=os.path.join(shots or tmp_path, "last.png"), full_page=True)
+        browser.close()
+
+
+def log_in(page, username: str, password: str = "x") -> None:  # noqa: S107 (test password)
+    page.context.clear_cookies()
+    page.goto(page.base_url + "/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("main form[action$='/accounts/login/'] button[type=submit]")
+    page.wait_for_load_state()
