@@ -204,8 +204,9 @@ class PlanFile:
 # Reading ---------------------------------------------------------------------------------------
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """A safe YAML loader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
+class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """A safe YAML loader (libyaml's when installed) that refuses a key given twice in one
+    mapping, where PyYAML would keep the last."""
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
@@ -1039,8 +1040,26 @@ def _database_conflicts(plan_file: PlanFile) -> list[str]:
     return errors
 
 
+@dataclass
+class _Wanted:
+    """One row as the file wants it: natural key, other fields, many-to-many sets."""
+
+    lookup: dict[str, Any]
+    values: dict[str, Any]
+    m2m: dict[str, list[models.Model]] = field(default_factory=dict)
+
+
+def _stored(value: Any) -> Any:
+    """How a field's value is stored: related rows by primary key."""
+    return value.pk if isinstance(value, models.Model) else value
+
+
 class _Loader:
-    """Writes one validated PlanFile, counting and recording each change."""
+    """Writes one validated PlanFile, counting and recording each change.
+
+    Each kind of row is read once and new rows are inserted in bulk, so that loading the plan
+    (which every test fixture does) stays cheap.
+    """
 
     def __init__(self, *, plan_file: PlanFile, day: dt.date):
         self.file = plan_file
@@ -1050,21 +1069,13 @@ class _Loader:
 
     def run(self) -> LoadResult:
         self.plan = self._load_plan()  # PlanChange rows get their plan when saved, at the end
-        roles = {spec.code: self._load_role(spec) for spec in self.file.roles}
-        clauses = {
-            spec.code: self._load_clause(spec, position)
-            for position, spec in enumerate(self.file.clauses)
-        }
+        roles = self._load_roles()
+        clauses = self._load_clauses()
         units = self._load_units()
-        categories = {
-            spec.code: self._load_category(spec, position, clauses)
-            for position, spec in enumerate(self.file.categories)
-        }
-        for spec in self.file.funding_sources:
-            self._load_funding_source(spec, clauses)
+        categories = self._load_categories(clauses)
+        self._load_funding_sources(clauses)
         self._load_responsibilities(roles=roles, clauses=clauses, units=units, cats=categories)
-        for spec in self.file.obligations:
-            self._load_obligation(spec, clauses=clauses, units=units)
+        self._load_obligations(clauses=clauses, units=units)
         for change in self.result.changes:
             change.plan = self.plan
         PlanChange.objects.bulk_create(self.result.changes)
@@ -1085,46 +1096,66 @@ class _Loader:
             )
         )
 
-    def _upsert(
-        self,
-        entity: str,
-        model: type[models.Model],
-        lookup: dict[str, Any],
-        values: dict[str, Any],
-        m2m: dict[str, list[models.Model]] | None = None,
-    ) -> models.Model:
-        """Create or update the row with this natural key; record what changed."""
-        key = _natural_key(value for name, value in lookup.items() if name != "plan")
-        m2m = m2m or {}
-        fields = {**lookup, **values}
-        after = {name: _plain(value) for name, value in fields.items()}
-        after |= {name: sorted(_plain(rows)) for name, rows in m2m.items()}
-        row = model.objects.filter(**lookup).first()
-        if row is None:
-            row = model.objects.create(**fields)
-            self.result.created += 1
-            self._record(entity, key, PlanChange.Action.CREATED, None, after)
-        else:
-            before = {name: _plain(getattr(row, name)) for name in fields}
-            before |= {name: sorted(_plain(list(getattr(row, name).all()))) for name in m2m}
-            if before == after:
+    def _sync(
+        self, entity: str, model: type[models.Model], stored: Iterable, wanted: list[_Wanted]
+    ) -> list[models.Model]:
+        """Create, update or keep the row for each wanted one, matched by natural key."""
+        if not wanted:
+            return []
+        key_names = list(wanted[0].lookup)
+        attnames = [model._meta.get_field(name).attname for name in key_names]
+        by_key = {tuple(getattr(row, name) for name in attnames): row for row in stored}
+        rows, new = [], []
+        for item in wanted:
+            row = by_key.get(tuple(_stored(item.lookup[name]) for name in key_names))
+            if row is None:
+                row = model(**item.lookup, **item.values)
+                new.append((row, item))
+            elif self._differs(row, item):
+                self._update(entity, row, item)
+            else:
                 self.result.unchanged += 1
-                return row
-            for name, value in values.items():
-                setattr(row, name, value)
-            row.save()
-            self.result.updated += 1
-            self._record(entity, key, PlanChange.Action.UPDATED, before, after)
-        for name, rows in m2m.items():
-            getattr(row, name).set(rows)
-        return row
+            rows.append(row)
+        model.objects.bulk_create([row for row, _item in new])
+        for row, item in new:
+            for name, related in item.m2m.items():
+                getattr(row, name).set(related)
+            self.result.created += 1
+            self._record(entity, self._key(item), PlanChange.Action.CREATED, None, _after(item))
+        return rows
+
+    @staticmethod
+    def _differs(row: models.Model, item: _Wanted) -> bool:
+        for name, value in item.values.items():
+            if getattr(row, row._meta.get_field(name).attname) != _stored(value):
+                return True
+        return any(
+            {r.pk for r in getattr(row, name).all()} != {r.pk for r in related}
+            for name, related in item.m2m.items()
+        )
+
+    def _update(self, entity: str, row: models.Model, item: _Wanted) -> None:
+        fields = {**item.lookup, **item.values}
+        before = {name: _plain(getattr(row, name)) for name in fields}
+        before |= {name: sorted(_plain(list(getattr(row, name).all()))) for name in item.m2m}
+        for name, value in item.values.items():
+            setattr(row, name, value)
+        row.save()
+        for name, related in item.m2m.items():
+            getattr(row, name).set(related)
+        self.result.updated += 1
+        self._record(entity, self._key(item), PlanChange.Action.UPDATED, before, _after(item))
+
+    @staticmethod
+    def _key(item: _Wanted) -> str:
+        return _natural_key(value for name, value in item.lookup.items() if name != "plan")
 
     def _end_removed(
-        self, entity: str, rows: models.QuerySet, kept: set[int], key: tuple[str, ...]
+        self, entity: str, rows: models.QuerySet, kept: Iterable[models.Model], key: tuple[str, ...]
     ) -> None:
         """Rows no longer in the file stop applying from the load date; they are not deleted."""
         last_day = self.day - dt.timedelta(days=1)
-        ending = rows.exclude(pk__in=kept).filter(
+        ending = rows.exclude(pk__in=[row.pk for row in kept]).filter(
             Q(valid_to__isnull=True) | Q(valid_to__gt=last_day)
         )
         for row in ending:
@@ -1151,87 +1182,113 @@ class _Loader:
             "period_end": spec.last_year,
             "rules": self.file.rules,
         }
-        return self._upsert("plan", Plan, {"code": spec.code}, values)
+        stored = Plan.objects.filter(code=spec.code)
+        (plan,) = self._sync("plan", Plan, stored, [_Wanted({"code": spec.code}, values)])
+        return plan
 
-    def _load_role(self, spec: RoleSpec) -> Role:
-        values = {"name_vi": spec.name_vi, "name_en": spec.name_en}
-        return self._upsert("role", Role, {"code": spec.code}, values)
+    def _load_roles(self) -> dict[str, Role]:
+        wanted = [
+            _Wanted({"code": spec.code}, {"name_vi": spec.name_vi, "name_en": spec.name_en})
+            for spec in self.file.roles
+        ]
+        return {role.code: role for role in self._sync("role", Role, Role.objects.all(), wanted)}
 
-    def _load_clause(self, spec: ClauseSpec, position: int) -> Clause:
-        values = {
-            "position": position,
-            "summary_vi": spec.summary_vi,
-            "summary_en": spec.summary_en,
-            "out_of_scope": spec.out_of_scope,
-        }
-        lookup = {"plan": self.plan, "code": spec.code}
-        return self._upsert("clause", Clause, lookup, values)
+    def _load_clauses(self) -> dict[str, Clause]:
+        wanted = [
+            _Wanted(
+                {"plan": self.plan, "code": spec.code},
+                {
+                    "position": position,
+                    "summary_vi": spec.summary_vi,
+                    "summary_en": spec.summary_en,
+                    "out_of_scope": spec.out_of_scope,
+                },
+            )
+            for position, spec in enumerate(self.file.clauses)
+        ]
+        rows = self._sync("clause", Clause, self.plan.clauses.all(), wanted)
+        return {clause.code: clause for clause in rows}
 
     def _load_units(self) -> dict[str, Unit]:
-        """Units parents first, then their classifications; end what the file dropped."""
-        specs = {spec.code: spec for spec in self.file.units}
-
-        def depth(spec: UnitSpec) -> int:
-            return 0 if spec.parent is None else 1 + depth(specs[spec.parent])
-
+        """Units a generation at a time (parents first), then the communes' classifications."""
+        stored = list(Unit.objects.filter(plan=self.plan))
         units: dict[str, Unit] = {}
-        kept_classifications: set[int] = set()
-        for spec in sorted(self.file.units, key=depth):
-            values = {
-                "plan": self.plan,
-                "kind": spec.kind,
-                "parent": units.get(spec.parent),
-                "name_vi": spec.name_vi,
-                "name_en": spec.name_en,
-                "valid_from": spec.valid_from,
-                "valid_to": spec.valid_to,
-            }
-            unit = self._upsert("unit", Unit, {"code": spec.code}, values)
-            units[spec.code] = unit
-            for item in spec.classifications:
-                row = self._upsert(
-                    "classification",
-                    CommuneClassification,
-                    {"commune": unit, "valid_from": item.valid_from},
+        generation = [spec for spec in self.file.units if spec.parent is None]
+        while generation:
+            wanted = [
+                _Wanted(
+                    {"code": spec.code},
+                    {
+                        "plan": self.plan,
+                        "kind": spec.kind,
+                        "parent": units.get(spec.parent),
+                        "name_vi": spec.name_vi,
+                        "name_en": spec.name_en,
+                        "valid_from": spec.valid_from,
+                        "valid_to": spec.valid_to,
+                    },
+                )
+                for spec in generation
+            ]
+            units |= {unit.code: unit for unit in self._sync("unit", Unit, stored, wanted)}
+            parents = {spec.code for spec in generation}
+            generation = [spec for spec in self.file.units if spec.parent in parents]
+        classifications = CommuneClassification.objects.filter(commune__plan=self.plan)
+        kept = self._sync(
+            "classification",
+            CommuneClassification,
+            classifications,
+            [
+                _Wanted(
+                    {"commune": units[spec.code], "valid_from": item.valid_from},
                     {"area_class": item.area_class, "act": item.act, "valid_to": item.valid_to},
                 )
-                kept_classifications.add(row.pk)
-        self._end_removed(
-            "unit",
-            Unit.objects.filter(plan=self.plan),
-            {unit.pk for unit in units.values()},
-            ("code",),
+                for spec in self.file.units
+                for item in spec.classifications
+            ],
         )
+        self._end_removed("unit", Unit.objects.filter(plan=self.plan), units.values(), ("code",))
         self._end_removed(
             "classification",
-            CommuneClassification.objects.filter(commune__plan=self.plan).select_related("commune"),
-            kept_classifications,
+            classifications.select_related("commune"),
+            kept,
             ("commune", "valid_from"),
         )
         return units
 
-    def _load_category(
-        self, spec: CategorySpec, position: int, clauses: dict[str, Clause]
-    ) -> Category:
-        values = {
-            "plan": self.plan,
-            "position": position,
-            "clause": clauses.get(spec.clause),
-            "name_vi": spec.name_vi,
-            "name_en": spec.name_en,
-        }
-        return self._upsert("category", Category, {"code": spec.code}, values)
+    def _load_categories(self, clauses: dict[str, Clause]) -> dict[str, Category]:
+        wanted = [
+            _Wanted(
+                {"code": spec.code},
+                {
+                    "plan": self.plan,
+                    "position": position,
+                    "clause": clauses.get(spec.clause),
+                    "name_vi": spec.name_vi,
+                    "name_en": spec.name_en,
+                },
+            )
+            for position, spec in enumerate(self.file.categories)
+        ]
+        rows = self._sync("category", Category, self.plan.categories.all(), wanted)
+        return {category.code: category for category in rows}
 
-    def _load_funding_source(self, spec: FundingSourceSpec, clauses: dict[str, Clause]) -> None:
-        values = {
-            "plan": self.plan,
-            "clause": clauses.get(spec.clause),
-            "may_fund_children": spec.may_fund_children,
-            "name_vi": spec.name_vi,
-            "name_en": spec.name_en,
-            "note": spec.note,
-        }
-        self._upsert("funding_source", FundingSource, {"code": spec.code}, values)
+    def _load_funding_sources(self, clauses: dict[str, Clause]) -> None:
+        wanted = [
+            _Wanted(
+                {"code": spec.code},
+                {
+                    "plan": self.plan,
+                    "clause": clauses.get(spec.clause),
+                    "may_fund_children": spec.may_fund_children,
+                    "name_vi": spec.name_vi,
+                    "name_en": spec.name_en,
+                    "note": spec.note,
+                },
+            )
+            for spec in self.file.funding_sources
+        ]
+        self._sync("funding_source", FundingSource, self.plan.funding_sources.all(), wanted)
 
     def _load_responsibilities(
         self,
@@ -1241,7 +1298,7 @@ class _Loader:
         units: dict[str, Unit],
         cats: dict[str, Category],
     ) -> None:
-        kept: set[int] = set()
+        wanted = []
         for spec in self.file.responsibilities:
             natural_key = (
                 spec.process,
@@ -1254,45 +1311,54 @@ class _Loader:
                 spec.valid_from,
             )
             lookup = {"plan": self.plan, **dict(zip(_RESPONSIBILITY_KEY, natural_key, strict=True))}
-            values = {"note": spec.note, "valid_to": spec.valid_to}
-            kept.add(self._upsert("responsibility", Responsibility, lookup, values).pk)
+            wanted.append(_Wanted(lookup, {"note": spec.note, "valid_to": spec.valid_to}))
+        stored = self.plan.responsibilities.all()
+        kept = self._sync("responsibility", Responsibility, stored, wanted)
         self._end_removed(
             "responsibility",
-            Responsibility.objects.filter(plan=self.plan).select_related(
-                "unit", "role", "category", "clause"
-            ),
+            stored.select_related("unit", "role", "category", "clause"),
             kept,
             _RESPONSIBILITY_KEY,
         )
 
-    def _load_obligation(
-        self, spec: ObligationSpec, *, clauses: dict[str, Clause], units: dict[str, Unit]
-    ) -> None:
-        values = {
-            "plan": self.plan,
-            "clause": clauses[spec.clause],
-            "name_vi": spec.name_vi,
-            "name_en": spec.name_en,
-            "note": spec.note,
-            "unit_kinds": list(spec.unit_kinds),
-            "recipient": units.get(spec.recipient),
-            "recurrence": spec.recurrence,
-            "due_date": spec.due_date,
-            "due_day": spec.due_day,
-            "due_month": spec.due_month,
-            "due_year_offset": spec.due_year_offset,
-            "first_year": spec.first_year,
-            "last_year": spec.last_year,
-            "reminder_days": list(spec.reminder_days),
-            "escalate_to": [{"unit": e.unit, "role": e.role} for e in spec.escalate_to],
-        }
-        m2m = {
-            "units": [units[code] for code in spec.units],
-            "excluded_units": [units[code] for code in spec.exclude],
-            "also_cites": [clauses[code] for code in spec.also_cites],
-        }
-        lookup = {"code": spec.code}
-        self._upsert("obligation", ObligationDefinition, lookup, values, m2m)
+    def _load_obligations(self, *, clauses: dict[str, Clause], units: dict[str, Unit]) -> None:
+        wanted = [
+            _Wanted(
+                {"code": spec.code},
+                {
+                    "plan": self.plan,
+                    "clause": clauses[spec.clause],
+                    "name_vi": spec.name_vi,
+                    "name_en": spec.name_en,
+                    "note": spec.note,
+                    "unit_kinds": list(spec.unit_kinds),
+                    "recipient": units.get(spec.recipient),
+                    "recurrence": spec.recurrence,
+                    "due_date": spec.due_date,
+                    "due_day": spec.due_day,
+                    "due_month": spec.due_month,
+                    "due_year_offset": spec.due_year_offset,
+                    "first_year": spec.first_year,
+                    "last_year": spec.last_year,
+                    "reminder_days": list(spec.reminder_days),
+                    "escalate_to": [{"unit": e.unit, "role": e.role} for e in spec.escalate_to],
+                },
+                {
+                    "units": [units[code] for code in spec.units],
+                    "excluded_units": [units[code] for code in spec.exclude],
+                    "also_cites": [clauses[code] for code in spec.also_cites],
+                },
+            )
+            for spec in self.file.obligations
+        ]
+        stored = self.plan.obligations.prefetch_related("units", "excluded_units", "also_cites")
+        self._sync("obligation", ObligationDefinition, stored, wanted)
+
+
+def _after(item: _Wanted) -> dict[str, Any]:
+    """What the file says of a row, as JSON for its PlanChange."""
+    after = {name: _plain(value) for name, value in {**item.lookup, **item.values}.items()}
+    return after | {name: sorted(_plain(related)) for name, related in item.m2m.items()}
 
 
 @transaction.atomic
