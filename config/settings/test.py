@@ -1,5 +1,7 @@
 """Test runs: fast hashing, in-memory email, same database selection as base."""
 
+import tempfile
+
 from .base import *  # noqa: F403
 
 SECRET_KEY = "test-key-not-secret"  # noqa: S105
@@ -11,4 +13,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 DEMO_ALLOWED = True
+MEDIA_ROOT = tempfile.mkdtemp(prefix="hotro-test-media-")  # uploads never land in the tree
 WHITENOISE_AUTOREFRESH = True  # tests never run collectstatic: look files up per request

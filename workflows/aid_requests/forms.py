@@ -40,6 +40,11 @@ class RequestForm(forms.Form):
     children_preschool = forms.IntegerField(label=_("Preschool children"), min_value=0, initial=0)
     children_primary = forms.IntegerField(label=_("Primary pupils"), min_value=0, initial=0)
     children_other = forms.IntegerField(label=_("Other children"), min_value=0, initial=0)
+    ethnic_breakdown = forms.CharField(
+        label=_("Ethnic breakdown (optional), one group per line: Raglai: 30"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     justification = forms.CharField(
         label=_("Justification"), widget=forms.Textarea(attrs={"rows": 4})
     )
@@ -57,6 +62,18 @@ class RequestForm(forms.Form):
             self.fields["district"].initial = districts.first()
         self.fields["year"].initial = today().year
 
+    def clean_ethnic_breakdown(self) -> dict[str, int]:
+        """Parse "group: count" lines into a mapping of whole numbers."""
+        breakdown: dict[str, int] = {}
+        for raw in self.cleaned_data["ethnic_breakdown"].splitlines():
+            if not raw.strip():
+                continue
+            name, sep, count = raw.rpartition(":")
+            if not sep or not name.strip() or not count.strip().isdigit():
+                raise forms.ValidationError(_("Write one group per line, e.g. “Raglai: 30”."))
+            breakdown[name.strip()] = int(count)
+        return breakdown
+
     def to_input(self, lines: list[Line]) -> RequestInput:
         data = self.cleaned_data
         return RequestInput(
@@ -69,6 +86,7 @@ class RequestForm(forms.Form):
             children_preschool=data["children_preschool"],
             children_primary=data["children_primary"],
             children_other=data["children_other"],
+            ethnic_breakdown=data["ethnic_breakdown"],
         )
 
 

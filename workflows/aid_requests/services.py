@@ -82,6 +82,10 @@ def validate_request(data: RequestInput, *, on: dt.date) -> None:
         errors.setdefault("children_preschool", []).append(
             _("At least one child must be supported.")
         )
+    if data.ethnic_breakdown and sum(data.ethnic_breakdown.values()) > sum(counts):
+        errors.setdefault("ethnic_breakdown", []).append(
+            _("The ethnic breakdown counts more children than the request.")
+        )
     if not data.justification.strip():
         errors.setdefault("justification", []).append(_("A justification is required."))
     if not data.lines:

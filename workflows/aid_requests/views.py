@@ -163,6 +163,9 @@ def _edit_form(request, *, aid: AidRequest | None):
                 "justification",
             )
         }
+        initial["ethnic_breakdown"] = "\n".join(
+            f"{k}: {v}" for k, v in aid.ethnic_breakdown.items()
+        )
         lines_initial = [
             {"item": x.item, "quantity": x.quantity, "unit_cost": x.unit_cost}
             for x in aid.lines.all()

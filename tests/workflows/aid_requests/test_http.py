@@ -34,6 +34,7 @@ def test_full_journey_over_http(client, cast):
         "children_primary": 80,
         "children_other": 0,
         "justification": "Sân chơi cho trẻ",
+        "ethnic_breakdown": "Raglai: 70\nChăm: 10",
         "lines-TOTAL_FORMS": 2,
         "lines-INITIAL_FORMS": 0,
         "lines-MIN_NUM_FORMS": 1,
@@ -49,6 +50,7 @@ def test_full_journey_over_http(client, cast):
     assert response.status_code == 302, response.content.decode()[:2000]
     aid = AidRequest.objects.get()
     assert aid.requested_total == 20_000_000
+    assert aid.ethnic_breakdown == {"Raglai": 70, "Chăm": 10}
 
     detail = client.get(reverse("aid_requests:detail", args=[aid.pk]))
     assert detail.status_code == 200

@@ -287,3 +287,34 @@ def test_audit_events_are_append_only(cast, new_request):
         event.delete()
     with pytest.raises(AppendOnlyError):
         AuditEvent.objects.filter(pk=event.pk).update(comment="x")
+
+
+@pytest.mark.parametrize(
+    ("name", "size"),
+    [("danh-sach.exe", 100), ("danh-sach.pdf", services.MAX_ATTACHMENT_BYTES + 1)],
+)
+def test_attachments_are_limited_in_type_and_size(cast, name, size):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile(name, b"x" * size)
+    with pytest.raises(ValidationError) as excinfo:
+        services.create_request(user=cast.drafter, data=request_input(), attachments=[upload])
+    assert "attachments" in excinfo.value.message_dict
+    assert not AidRequest.objects.exists()
+
+
+def test_needs_assessment_is_kept_with_the_request(cast):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("danh-gia-nhu-cau.pdf", b"%PDF-1.4 ...")
+    aid = services.create_request(user=cast.drafter, data=request_input(), attachments=[upload])
+    assert [a.kind for a in aid.attachments.all()] == ["needs"]
+
+
+def test_ethnic_breakdown_cannot_exceed_the_children(cast):
+    from dataclasses import replace
+
+    data = replace(request_input(children_preschool=10), ethnic_breakdown={"Raglai": 11})
+    with pytest.raises(ValidationError) as excinfo:
+        services.create_request(user=cast.drafter, data=data)
+    assert "ethnic_breakdown" in excinfo.value.message_dict
