@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
@@ -166,6 +167,16 @@ def test_changed_file_updates_in_place_and_records_history(plan, tmp_path):
     assert created.action == "created" and created.before is None
     assert Category.objects.get(code="hygiene").position == 5
     assert "(0 changes)" in load(path)
+
+
+def test_text_is_stored_in_nfc_whatever_the_editor_wrote(plan, tmp_path):
+    data = shipped()
+    unit = data["units"][index(data["units"], code="c-phuoc-dai")]
+    unit["name_vi"] = unicodedata.normalize("NFD", unit["name_vi"])
+
+    assert "(0 changes)" in load(write(tmp_path, data))
+    stored = Unit.objects.get(code="c-phuoc-dai").name_vi
+    assert stored == unicodedata.normalize("NFC", unit["name_vi"]) != unit["name_vi"]
 
 
 @time_machine.travel(dt.datetime(2024, 3, 15, 9, 0, tzinfo=VN), tick=False)
