@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -71,6 +72,7 @@ class Command(BaseCommand):
         logins.append((ADMIN_USERNAME, _("administrator"), ""))
         wanted = [(unit, role, f"{unit.code}.{role.code}") for unit in units for role in roles]
         usernames = [username for _unit, _role, username in wanted]
+        password = make_password(DEMO_PASSWORD)  # hashed once: ~60 users share a public password
         existing = user_model.objects.in_bulk(usernames, field_name="username")
         held = set(
             Membership.objects.filter(user__username__in=usernames).values_list(
@@ -80,10 +82,10 @@ class Command(BaseCommand):
         for unit, role, username in wanted:
             user = existing.get(username)
             if user is None:
-                user = user_model.objects.create_user(
-                    username,
-                    f"{username}@demo.invalid",
-                    DEMO_PASSWORD,
+                user = user_model.objects.create(
+                    username=username,
+                    email=f"{username}@demo.invalid",
+                    password=password,
                     first_name=role.name_vi,
                     last_name=unit.name_vi[:150],
                 )
