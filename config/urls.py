@@ -10,5 +10,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("tasks/", include("workflows.core.urls")),
     path("requests/", include("workflows.aid_requests.urls")),
 ]

@@ -67,7 +67,7 @@ def test_login_leads_home_with_current_memberships(client, bac_ai_officer):
     assert "Chuyên viên" in html
     assert "01/01/2019" in html and "30/06/2025" in html
     assert 'action="/accounts/logout/"' in html
-    assert f'href="{reverse("aid_requests:inbox")}"' in html
+    assert f'href="{reverse("tasks:inbox")}"' in html
 
 
 @time_machine.travel(AFTER_DISTRICTS, tick=False)

@@ -40,7 +40,7 @@ def test_officer_to_reviewers_journey(browser_page, cast):
     assert AidRequest.objects.get(pk=aid.pk).status == Status.SUBMITTED
 
     log_in(page, cast.district_leader.username)
-    page.goto(page.base_url + "/requests/tasks/")
+    page.goto(page.base_url + "/tasks/")
     page.click(f"text={aid}")
     page.click("form.action-sign_off button[type=submit]")
     page.wait_for_url(re.compile(r"/requests/\d+/$"))

@@ -3,10 +3,12 @@ DOLISA consolidation → approval → delivery. Nodes only route; services chang
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import Activation, flow, lock
 
 from agencies.selectors import actors_for, has_membership
+from workflows.core.flows import SubjectFlowMixin
 from workflows.core.nodes import FanOut, Step, actor_data
 
 from .models import AidRequest, Status
@@ -26,7 +28,7 @@ def status_is(*statuses: str):
     return lambda activation: subject(activation).status in statuses
 
 
-class AidRequestFlow(flow.Flow):
+class AidRequestFlow(SubjectFlowMixin, flow.Flow):
     """Aid request
 
     A district asks for support to children of one target commune; sector departments
@@ -34,6 +36,17 @@ class AidRequestFlow(flow.Flow):
     """
 
     process_slug = PROCESS
+    subject_model = AidRequest
+    step_labels = {
+        "draft": _("Drafting by the district"),
+        "sign_off": _("District leader sign-off"),
+        "review": _("Sector review"),
+        "consolidate": _("DOLISA consolidation"),
+        "approve": _("Approval by DOLISA"),
+        "approve_ppc": _("Approval by the Provincial People's Committee"),
+        "deliver": _("Delivery"),
+        "confirm_delivery": _("Delivery confirmation"),
+    }
     lock_impl = lock.select_for_update_lock
 
     start = flow.StartHandle(this.start_request).Next(this.draft)

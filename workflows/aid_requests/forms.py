@@ -7,27 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Category, FundingSource, Unit
 from agencies.selectors import target_communes, today, units_for_user
+from workflows.core.forms import MultipleFileField
 
 from .models import AidRequest
 from .services import Line, RequestInput
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input (Django documents this pattern)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, list | tuple):
-            return [super(MultipleFileField, self).clean(d, initial) for d in data]
-        return [super().clean(data, initial)] if data else []
 
 
 class RequestForm(forms.Form):
@@ -109,16 +92,6 @@ def lines_from(formset) -> list[Line]:
         for f in formset.forms
         if f.cleaned_data and not f.cleaned_data.get("DELETE")
     ]
-
-
-class CommentForm(forms.Form):
-    comment = forms.CharField(
-        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ReviewForm(forms.Form):

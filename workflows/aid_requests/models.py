@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Sum
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -128,6 +129,14 @@ class AidRequest(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"YC-{self.year}-{self.pk:06d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("aid_requests:detail", args=[self.pk])
+
+    @property
+    def inbox_summary(self) -> str:
+        """One line for the inbox: where and what."""
+        return f"{self.commune} · {self.category}"
 
     @property
     def children_total(self) -> int:

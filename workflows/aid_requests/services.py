@@ -14,14 +14,12 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Category, FundingSource, Unit
 from agencies.selectors import actors_for, has_membership, target_communes, today
+from workflows.core.attachments import validate_attachment
 from workflows.core.errors import PermissionDenied, RuleViolation
 from workflows.core.transitions import StepContext, entered, perform, record_event
 
 from .flows import PROCESS, AidRequestFlow
 from .models import AidRequest, AidRequestLine, Attachment, Review
-
-ALLOWED_EXTENSIONS = {".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls", ".xlsx"}
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -47,19 +45,6 @@ class RequestInput:
     children_primary: int = 0
     children_other: int = 0
     ethnic_breakdown: dict | None = None
-
-
-def validate_attachment(upload: UploadedFile) -> None:
-    """Only documents and images, at most 10 MB."""
-    name = upload.name.lower()
-    if not any(name.endswith(ext) for ext in ALLOWED_EXTENSIONS):
-        raise ValidationError(
-            {"attachments": _("File type not allowed: %(name)s.") % {"name": upload.name}}
-        )
-    if upload.size > MAX_ATTACHMENT_BYTES:
-        raise ValidationError(
-            {"attachments": _("File larger than 10 MB: %(name)s.") % {"name": upload.name}}
-        )
 
 
 def validate_request(data: RequestInput, *, on: dt.date) -> None:

@@ -13,11 +13,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from agencies.selectors import today
-from workflows.core.selectors import actionable_tasks, archived_tasks, open_tasks, with_actors
+from workflows.core.forms import CommentForm, ReasonForm
+from workflows.core.selectors import open_tasks, with_actors
 from workflows.core.timeline import timeline_for
 from workflows.core.views import door_errors
 
 from . import forms, selectors, services
+from .flows import AidRequestFlow
 from .models import AidRequest, Status
 
 # What the holder of each step may do, and the form each action takes.
@@ -31,24 +33,14 @@ STEP_ACTIONS = {
     "deliver": ("deliver",),
     "confirm_delivery": ("confirm_delivery",),
 }
-STEP_LABELS = {
-    "draft": gettext_lazy("Drafting by the district"),
-    "sign_off": gettext_lazy("District leader sign-off"),
-    "review": gettext_lazy("Sector review"),
-    "consolidate": gettext_lazy("DOLISA consolidation"),
-    "approve": gettext_lazy("Approval by DOLISA"),
-    "approve_ppc": gettext_lazy("Approval by the Provincial People's Committee"),
-    "deliver": gettext_lazy("Delivery"),
-    "confirm_delivery": gettext_lazy("Delivery confirmation"),
-}
 ACTION_FORMS = {
-    "submit": forms.CommentForm,
-    "withdraw": forms.CommentForm,
-    "sign_off": forms.CommentForm,
-    "approve": forms.CommentForm,
-    "confirm_delivery": forms.CommentForm,
-    "return": forms.ReasonForm,
-    "reject": forms.ReasonForm,
+    "submit": CommentForm,
+    "withdraw": CommentForm,
+    "sign_off": CommentForm,
+    "approve": CommentForm,
+    "confirm_delivery": CommentForm,
+    "return": ReasonForm,
+    "reject": ReasonForm,
     "accept_review": forms.ReviewForm,
     "consolidate": forms.ConsolidateForm,
     "deliver": forms.DeliveryForm,
@@ -122,7 +114,7 @@ def _detail_context(request, aid: AidRequest, *, bound: tuple[str, object] | Non
         "step": step,
         "actions": actions,
         "open_tasks": with_actors(open_tasks(aid.process_id)) if aid.process_id else [],
-        "step_labels": STEP_LABELS,
+        "step_labels": AidRequestFlow.step_labels,
         "timeline": timeline_for(aid),
         "action_labels": ACTION_LABELS,
         "status_labels": dict(Status.choices),
@@ -238,28 +230,3 @@ def request_act(request, pk: int, action: str):
             return redirect("aid_requests:detail", pk=pk)
     context = _detail_context(request, aid, bound=(action, form))
     return render(request, "aid_requests/detail.html", context, status=400)
-
-
-@login_required
-def inbox(request):
-    tasks = list(actionable_tasks(request.user).select_related("process")[:100])
-    by_process = {
-        aid.process_id: aid
-        for aid in AidRequest.objects.filter(
-            process_id__in=[t.process_id for t in tasks]
-        ).select_related("commune", "category")
-    }
-    rows = [{"task": t, "aid": by_process.get(t.process_id)} for t in tasks]
-    context = {"rows": rows, "today": today(), "step_labels": STEP_LABELS}
-    return render(request, "aid_requests/inbox.html", context)
-
-
-@login_required
-def archive(request):
-    tasks = list(archived_tasks(request.user)[:100])
-    by_process = {
-        aid.process_id: aid
-        for aid in AidRequest.objects.filter(process_id__in=[t.process_id for t in tasks])
-    }
-    rows = [{"task": t, "aid": by_process.get(t.process_id)} for t in tasks]
-    return render(request, "aid_requests/archive.html", {"rows": rows, "step_labels": STEP_LABELS})

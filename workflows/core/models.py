@@ -80,3 +80,45 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Audit events are append-only.")
+
+
+class Notification(models.Model):
+    """A message to one person about one record, listed in the app and sent by email; the
+    unique key (subject, kind, day, recipient) is written before sending, so a task retried or
+    run twice sends once (architecture.md, Background work; plan V.2 "đôn đốc")."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+    )
+    kind = models.CharField(_("kind"), max_length=32)
+    subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    subject_id = models.PositiveBigIntegerField()
+    subject = GenericForeignKey("subject_type", "subject_id")
+    day = models.DateField(_("day"), help_text=_("the day the notice is about"))
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    title = models.CharField(_("title"), max_length=255)
+    body = models.TextField(_("body"), blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-created"]),
+            models.Index(fields=["subject_type", "subject_id", "kind", "day"]),
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(sent_at__isnull=True),
+                name="notification_unsent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day:%d/%m/%Y} {self.kind} → {self.recipient}: {self.title}"

@@ -9,6 +9,8 @@ from viewflow.workflow.models import Task
 from agencies.models import Role, Unit
 from agencies.selectors import permissions_of
 
+from .models import Notification
+
 
 def actionable_tasks(user, *, process_ids=None) -> QuerySet[Task]:
     """Human tasks the user may act on now: assigned to them, or waiting in a queue of a
@@ -49,3 +51,8 @@ def with_actors(tasks) -> list[dict]:
         {"task": t, "unit": units.get(a.get("unit")), "role": roles.get(a.get("role"))}
         for t, a in zip(tasks, actors, strict=True)
     ]
+
+
+def notifications_for(user) -> QuerySet[Notification]:
+    """The user's in-app notifications, newest first."""
+    return Notification.objects.filter(recipient=user).order_by("-created", "-id")

@@ -75,9 +75,13 @@ def record_event(
     to_status: str = "",
     comment: str = "",
     data: dict | None = None,
+    actor: dict | None = None,
 ) -> AuditEvent:
-    """Append one audit event; the unit, role and clause come from the task's actor."""
-    actor = task.data.get("actor", {}) if task is not None else {}
+    """Append one audit event; the unit, role and clause come from the task's actor, or from
+    `actor` (see nodes.actor_data) for an action that no task carries."""
+    if task is not None:
+        actor = task.data.get("actor", {})
+    actor = actor or {}
     return AuditEvent.objects.create(
         subject_type=ContentType.objects.get_for_model(subject),
         subject_id=subject.pk,
@@ -94,6 +98,20 @@ def record_event(
         clause=actor.get("clause", ""),
         data=data or {},
     )
+
+
+@contextmanager
+def transition_errors(record: models.Model) -> Iterator[None]:
+    """An FSM refusal or a concurrent change of the record becomes a Conflict (HTTP 409)."""
+    try:
+        yield
+    except TransitionNotAllowed as exc:
+        raise Conflict(
+            _("This action is not possible while the record is “%(status)s”.")
+            % {"status": record.get_status_display()}
+        ) from exc
+    except ConcurrentTransition as exc:
+        raise Conflict(_("Someone else changed this record at the same time.")) from exc
 
 
 @contextmanager
@@ -138,16 +156,9 @@ def perform(
     ):
         context = StepContext(user=user, task=task, comment=comment, data=data or {})
         from_status = record.status
-        try:
+        with transition_errors(record):
             result = apply(record, context)
             record.save()
-        except TransitionNotAllowed as exc:
-            raise Conflict(
-                _("This action is not possible while the record is “%(status)s”.")
-                % {"status": record.get_status_display()}
-            ) from exc
-        except ConcurrentTransition as exc:
-            raise Conflict(_("Someone else changed this record at the same time.")) from exc
         activation = task.flow_task.activation_class(task)
         if task.status == STATUS.NEW:
             activation.assign(user)

@@ -98,7 +98,7 @@ def test_full_journey_over_http(client, cast):
     )
     assert ok.status_code == 302
     login(client, cast.dolisa_officer)
-    inbox = client.get(reverse("aid_requests:inbox"))
+    inbox = client.get(reverse("tasks:inbox"))
     assert str(aid) in inbox.content.decode()
     assert act(client, aid, "confirm_delivery").status_code == 302
 

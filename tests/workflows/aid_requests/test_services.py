@@ -12,6 +12,7 @@ from workflows.aid_requests import services
 from workflows.aid_requests.flows import AidRequestFlow
 from workflows.aid_requests.models import AidRequest, Review, Status
 from workflows.aid_requests.services import Line
+from workflows.core.attachments import MAX_ATTACHMENT_BYTES
 from workflows.core.errors import Conflict, PermissionDenied, RuleViolation
 from workflows.core.models import AuditEvent
 from workflows.core.timeline import timeline_for
@@ -291,7 +292,7 @@ def test_audit_events_are_append_only(cast, new_request):
 
 @pytest.mark.parametrize(
     ("name", "size"),
-    [("danh-sach.exe", 100), ("danh-sach.pdf", services.MAX_ATTACHMENT_BYTES + 1)],
+    [("danh-sach.exe", 100), ("danh-sach.pdf", MAX_ATTACHMENT_BYTES + 1)],
 )
 def test_attachments_are_limited_in_type_and_size(cast, name, size):
     from django.core.files.uploadedfile import SimpleUploadedFile

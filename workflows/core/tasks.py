@@ -1,0 +1,28 @@
+"""Beat tasks every process shares; thin: each calls one function (architecture.md, Time)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from viewflow.workflow.timers import fire_due_timers
+
+from .notifications import send_pending
+
+RETRY = {
+    "acks_late": True,
+    "autoretry_for": (Exception,),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "max_retries": 8,
+}
+
+
+@shared_task(**RETRY)
+def fire_timers() -> int:
+    """Fire the viewflow timers that are due, e.g. review steps waiting too long (V.2)."""
+    return fire_due_timers()
+
+
+@shared_task(**RETRY)
+def send_notifications() -> int:
+    """Send what an earlier run recorded but could not send (mail server down, worker killed)."""
+    return send_pending()
