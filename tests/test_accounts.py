@@ -6,6 +6,9 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages.storage.base import Message
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from agencies.models import Unit
@@ -118,3 +121,13 @@ def test_staff_see_the_administration_link(client, django_user_model):
     user.is_staff = True
     user.save()
     assert reverse("admin:index") in client.get(reverse("home")).content.decode()
+
+
+def test_messages_are_shown_on_every_page(rf):
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    html = render_to_string(
+        "base.html", {"messages": [Message(25, "Đã lưu đề nghị AR-1.")]}, request=request
+    )
+
+    assert '<li class="message success">Đã lưu đề nghị AR-1.</li>' in html
