@@ -142,3 +142,12 @@ def test_unknown_plan_is_an_error(plan):
 def test_no_plan_loaded_is_an_error(db):
     with pytest.raises(CommandError, match="No plan is loaded"):
         coverage()
+
+
+@pytest.mark.parametrize("command", ["loadplan", "plan_coverage"])
+def test_help_renders(command, capsys):
+    """`--help` must print, not crash on a lazy translation."""
+    with pytest.raises(SystemExit) as exit_info:
+        call_command(command, "--help")
+    assert exit_info.value.code == 0
+    assert "usage:" in capsys.readouterr().out

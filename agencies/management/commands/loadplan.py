@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from agencies.planfile import PlanFileError, load_plan, read_plan_file
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
+    help = (
         "Load a plan data file in one transaction: rows are updated in place, every change is "
         "kept as a PlanChange, and an invalid file writes nothing."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help=gettext_lazy("path of the plan's YAML file"))
+        parser.add_argument("file", help="path of the plan's YAML file")
 
     def handle(self, *args, file: str, verbosity: int, **options):
         try:

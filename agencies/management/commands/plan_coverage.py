@@ -19,7 +19,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_noop
 
 from agencies.models import Plan, Responsibility
 from agencies.selectors import today
@@ -89,18 +89,18 @@ def clause_coverage(*, plan: Plan, on: dt.date) -> list[ClauseCoverage]:
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
+    help = (
         "List every clause of a plan with what implements it; fail if a clause is neither "
         "mapped nor out of scope."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--plan", help=gettext_lazy("plan code (default: the only plan)"))
+        parser.add_argument("--plan", help="plan code (default: the only plan)")
         parser.add_argument("--format", choices=("table", "csv"), default="table")
         parser.add_argument(
             "--on",
             type=dt.date.fromisoformat,
-            help=gettext_lazy("count matrix rows not ended before this day (default: today)"),
+            help="count matrix rows not ended before this day (default: today)",
         )
 
     def handle(self, *args, plan: str | None, format: str, on: dt.date | None, **options):
