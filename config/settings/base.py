@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -30,6 +31,7 @@ INSTALLED_APPS = [
     "agencies",
     "workflows.core",
     "workflows.aid_requests",
+    "workflows.reporting",
 ]
 
 MIDDLEWARE = [
@@ -112,12 +114,27 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # viewflow timers (review steps waiting too long); notifications an earlier run left unsent
+    "fire-workflow-timers": {"task": "workflows.core.tasks.fire_timers", "schedule": 60.0},
+    "send-notifications": {"task": "workflows.core.tasks.send_notifications", "schedule": 600.0},
+    # reporting duties from plan data once a day; reminders and overdue escalation every hour
+    "generate-obligations": {
+        "task": "workflows.reporting.tasks.generate_obligations",
+        "schedule": crontab(minute=10, hour=0),
+    },
+    "scan-obligations": {
+        "task": "workflows.reporting.tasks.scan_obligations",
+        "schedule": crontab(minute=20),
+    },
+}
 
 EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="no-reply@localhost")
+# Links in emails point here.
+SITE_URL = env("DJANGO_SITE_URL", default="http://127.0.0.1:8000")
 
 # `seed_demo` creates users with a published password: only settings for a laptop or tests
 # turn this on.

@@ -1,0 +1,189 @@
+"""Routing of the plan's reports (V.1–2): a unit's report from draft to DOLISA's acceptance,
+and DOLISA's consolidation to the PPC. Nodes only route; services change state."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils.translation import gettext_lazy as _
+from viewflow import this
+from viewflow.workflow import Activation, flow, lock
+
+from agencies.models import Unit
+from agencies.selectors import actors_for, has_membership
+from workflows.core.flows import SubjectFlowMixin
+from workflows.core.nodes import FanOut, Step, actor_data
+
+from .models import PROCESS, ProvincialReport, ProvincialStatus, Report, Status
+from .reminders import remind_waiting_review
+
+# A review step waiting longer than this is brought to its unit's supervisors (V.2 "đôn đốc").
+# The plan sets no review time; this is our reading, a candidate for the plan's rules.
+REVIEW_WAIT = dt.timedelta(days=10)
+
+
+def subject(activation: Activation):
+    """The record the activation's process routes (set by the door; loaded once otherwise)."""
+    process = activation.process
+    if getattr(process, "subject", None) is None:
+        process.subject = activation.flow_class.subject_model.objects.select_related(
+            "obligation__unit"
+        ).get(process_id=process.pk)
+    return process.subject
+
+
+def returned(activation: Activation, *args) -> bool:
+    return subject(activation).status == Status.RETURNED
+
+
+def annex_categories(report: Report) -> list[str]:
+    """Support categories the report gives figures for: each has its sector annex."""
+    return list(
+        report.children.order_by("category__position")
+        .values_list("category__code", flat=True)
+        .distinct()
+    )
+
+
+def consolidating(activation: Activation) -> bool:
+    return subject(activation).status == ProvincialStatus.CONSOLIDATING
+
+
+def review_waited(activation: Activation) -> None:
+    """A review step's timer fired: tell the reviewing unit's supervisors (V.2)."""
+    remind_waiting_review(record=subject(activation), task=activation.task)
+
+
+def bind(activation: Activation, record):
+    """Bind a new process to the record it routes (a re-opened record gets a new one)."""
+    activation.process.subject = record
+    activation.process.save()
+    record.process = activation.process
+    type(record).objects.filter(pk=record.pk).update(process=activation.process)
+    return record
+
+
+def assignee_or_queue(activation: Activation, *, user, unit: Unit):
+    """Back to the same person while they still hold the role; otherwise the unit's queue."""
+    actor = activation.task.data["actor"]
+    if user is not None and has_membership(user, unit=unit, role=actor["role"]):
+        return user
+    return None
+
+
+class ObligationRouting:
+    """Both flows route by the matrix rows of the `report` process for the obliged unit."""
+
+    def actors(self, activation: Activation, *, step: str):
+        """Who the matrix names for the step, for the obliged unit, today."""
+        unit = subject(activation).obligation.unit
+        return actors_for(process=PROCESS, step=step, subject_unit=unit)
+
+
+class ReportFlow(ObligationRouting, SubjectFlowMixin, flow.Flow):
+    """Unit report
+
+    A unit's officer drafts the report an obligation asks for, the unit's leader signs it off,
+    sector departments review their annexes, DOLISA accepts it or returns it.
+    """
+
+    process_slug = "report"
+    subject_model = Report
+    step_labels = {
+        "draft": _("Drafting by the unit"),
+        "sign_off": _("Sign-off by the unit's leader"),
+        "annex_review": _("Sector annex review"),
+        "review": _("Review by DOLISA"),
+    }
+    lock_impl = lock.select_for_update_lock
+
+    start = flow.StartHandle(this.start_report).Next(this.draft)
+    draft = Step().Assign(this.drafter).Next(this.sign_off)
+    sign_off = Step().Next(this.route_sign_off)
+    route_sign_off = (
+        flow.Switch()
+        .Case(this.draft, returned)
+        .Case(this.split_annex, this.has_annexes)
+        .Default(this.review)
+    )
+    split_annex = FanOut().Next(this.annex_review, data_source=this.annex_reviewers)
+    annex_review = (
+        Step().OnTimeout(REVIEW_WAIT, this.review_waiting, interrupting=False).Next(this.join)
+    )
+    join = flow.Join(continue_on_condition=returned).Next(this.route_annex)
+    route_annex = flow.Switch().Case(this.draft, returned).Default(this.review)
+    review = (
+        Step()
+        .OnTimeout(REVIEW_WAIT, this.review_waiting, interrupting=False)
+        .Next(this.route_review)
+    )
+    route_review = flow.Switch().Case(this.draft, returned).Default(this.end)
+    review_waiting = flow.Function(review_waited)
+    end = flow.End()
+
+    def start_report(self, activation: Activation, report: Report) -> Report:
+        """Bind the new process to the report it routes."""
+        return bind(activation, report)
+
+    def drafter(self, activation: Activation):
+        """A new or returned report goes to the inbox of its drafter."""
+        report = subject(activation)
+        return assignee_or_queue(activation, user=report.drafted_by, unit=report.obligation.unit)
+
+    def has_annexes(self, activation: Activation) -> bool:
+        return bool(self.annex_reviewers(activation))
+
+    def annex_reviewers(self, activation: Activation) -> list[dict]:
+        """One task per sector department the matrix names for the report's categories."""
+        report = subject(activation)
+        tasks: dict[str, dict] = {}
+        for category in annex_categories(report):
+            for actor in actors_for(
+                process=PROCESS,
+                step="annex_review",
+                subject_unit=report.obligation.unit,
+                category_code=category,
+            ):
+                tasks.setdefault(actor.permission, {"actor": actor_data(actor), "categories": []})
+                tasks[actor.permission]["categories"].append(category)
+        return list(tasks.values())
+
+
+class ConsolidationFlow(ObligationRouting, SubjectFlowMixin, flow.Flow):
+    """Provincial yearly report
+
+    A DOLISA officer consolidates the accepted unit reports and writes the narrative, the DOLISA
+    leader approves, the PPC's leader acknowledges (IV.1.d–đ, V.2).
+    """
+
+    process_slug = "report_consolidation"
+    subject_model = ProvincialReport
+    step_labels = {
+        "consolidate": _("Consolidation by DOLISA"),
+        "approve": _("Approval by DOLISA's leader"),
+        "acknowledge": _("Acknowledgement by the PPC"),
+    }
+    lock_impl = lock.select_for_update_lock
+
+    start = flow.StartHandle(this.start_consolidation).Next(this.consolidate)
+    consolidate = Step().Assign(this.consolidator).Next(this.approve)
+    approve = (
+        Step()
+        .OnTimeout(REVIEW_WAIT, this.approval_waiting, interrupting=False)
+        .Next(this.route_approve)
+    )
+    route_approve = flow.Switch().Case(this.consolidate, consolidating).Default(this.acknowledge)
+    acknowledge = Step().Next(this.end)
+    approval_waiting = flow.Function(review_waited)
+    end = flow.End()
+
+    def start_consolidation(self, activation: Activation, provincial: ProvincialReport):
+        """Bind the new process to the provincial report it routes."""
+        return bind(activation, provincial)
+
+    def consolidator(self, activation: Activation):
+        """The officer who opened the consolidation, or DOLISA's queue."""
+        provincial = subject(activation)
+        return assignee_or_queue(
+            activation, user=provincial.opened_by, unit=provincial.obligation.unit
+        )
