@@ -31,7 +31,7 @@ format: install
 	$(VENV)/bin/ruff format .
 
 test: lint
-	$(PY) manage.py makemigrations --check --dry-run --settings=config.settings.test
+	DATABASE_URL=sqlite://:memory: $(PY) manage.py makemigrations --check --dry-run --settings=config.settings.test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 messages: install

@@ -6,6 +6,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 
 from tests.workflows.aid_requests.conftest import cast, work_day  # noqa: F401 (fixtures)
 
@@ -46,6 +47,9 @@ def browser_page(live_server, settings, tmp_path):
         shots = os.environ.get("BROWSER_SCREENSHOTS")  # a folder to keep the last page in
         page.screenshot(path=os.path.join(shots or tmp_path, "last.png"), full_page=True)
         browser.close()
+        # ORM calls made while Playwright's loop runs get their own connection (asgiref
+        # contexts): close it here, or the test database cannot be dropped at the end.
+        connections.close_all()
 
 
 def log_in(page, username: str, password: str = "x") -> None:  # noqa: S107 (test password)
