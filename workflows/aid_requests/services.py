@@ -16,6 +16,7 @@ from agencies.models import Category, FundingSource, Unit
 from agencies.selectors import actors_for, has_membership, target_communes, today
 from workflows.core.attachments import validate_attachment
 from workflows.core.errors import PermissionDenied, RuleViolation
+from workflows.core.selectors import open_tasks
 from workflows.core.transitions import StepContext, entered, perform, record_event
 
 from .flows import PROCESS, AidRequestFlow
@@ -334,11 +335,8 @@ def accept_review(
             request, ctx, Review.Decision.ACCEPTED, assessed_total=amount, reason=reason.strip()
         )
         still_open = (
-            ctx.task.__class__.objects.filter(
-                process_id=request.process_id,
-                flow_task=AidRequestFlow.review,
-                status__in=("NEW", "ASSIGNED"),
-            )
+            open_tasks(request.process_id)
+            .filter(flow_task=AidRequestFlow.review)
             .exclude(pk=ctx.task.pk)
             .exists()
         )
