@@ -273,47 +273,57 @@ def _record_review(request: AidRequest, ctx: StepContext, decision: str, **field
     )
 
 
-def return_for_revision(*, user, request_id: int, step: str, reason: str) -> AidRequest:
-    """Back to the drafter's inbox with a reason, at sign-off or sector review."""
+def _decide_with_reason(
+    *, user, request_id: int, step: str, reason: str, action: str, decision: str
+) -> AidRequest:
+    """Return or reject at a deciding step; a sector reviewer's decision is also kept as a
+    Review of the round."""
     reason = _require_reason(reason)
-    if step not in ("sign_off", "review"):
-        raise ValidationError({"step": _("A request can be returned at sign-off or review.")})
 
     def apply(request: AidRequest, ctx: StepContext) -> None:
         if step == "review":
-            _record_review(request, ctx, Review.Decision.RETURNED, reason=reason)
-        request.return_for_revision()
+            _record_review(request, ctx, decision, reason=reason)
+        if decision == Review.Decision.RETURNED:
+            request.return_for_revision()
+        else:
+            request.reject()
 
     return perform(
         model=AidRequest,
         pk=request_id,
         flow_tasks=DECISION_STEPS[step],
         user=user,
-        action="return",
+        action=action,
         apply=apply,
         comment=reason,
     )
 
 
+def return_for_revision(*, user, request_id: int, step: str, reason: str) -> AidRequest:
+    """Back to the drafter's inbox with a reason, at sign-off or sector review."""
+    if step not in ("sign_off", "review"):
+        raise ValidationError({"step": _("A request can be returned at sign-off or review.")})
+    return _decide_with_reason(
+        user=user,
+        request_id=request_id,
+        step=step,
+        reason=reason,
+        action="return",
+        decision=Review.Decision.RETURNED,
+    )
+
+
 def reject(*, user, request_id: int, step: str, reason: str) -> AidRequest:
     """Refuse the request for good, with a reason, at any deciding step."""
-    reason = _require_reason(reason)
     if step not in DECISION_STEPS:
         raise ValidationError({"step": _("Unknown step.")})
-
-    def apply(request: AidRequest, ctx: StepContext) -> None:
-        if step == "review":
-            _record_review(request, ctx, Review.Decision.REJECTED, reason=reason)
-        request.reject()
-
-    return perform(
-        model=AidRequest,
-        pk=request_id,
-        flow_tasks=DECISION_STEPS[step],
+    return _decide_with_reason(
         user=user,
+        request_id=request_id,
+        step=step,
+        reason=reason,
         action="reject",
-        apply=apply,
-        comment=reason,
+        decision=Review.Decision.REJECTED,
     )
 
 

@@ -12,6 +12,19 @@ from agencies.models import Category, FundingSource, Unit
 from workflows.aid_requests import services
 from workflows.aid_requests.services import Line, RequestInput
 
+# Every audited action of a request that goes all the way, with a two-reviewer category.
+FULL_JOURNEY = [
+    "create",
+    "submit",
+    "sign_off",
+    "accept_review",
+    "accept_review",
+    "consolidate",
+    "approve",
+    "deliver",
+    "confirm_delivery",
+]
+
 # A working day inside the plan period, districts still in place, communes classified (861).
 WORK_DAY = dt.datetime(2023, 3, 15, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
 

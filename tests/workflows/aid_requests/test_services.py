@@ -17,7 +17,15 @@ from workflows.core.errors import Conflict, PermissionDenied, RuleViolation
 from workflows.core.models import AuditEvent
 from workflows.core.timeline import timeline_for
 
-from .conftest import request_input, source, to_approval, to_consolidation, to_delivery, to_review
+from .conftest import (
+    FULL_JOURNEY,
+    request_input,
+    source,
+    to_approval,
+    to_consolidation,
+    to_delivery,
+    to_review,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -66,17 +74,7 @@ def test_happy_path_with_parallel_review_and_delivery(cast, new_request):
     assert aid.process.status == STATUS.DONE
 
     events = list(timeline_for(aid))
-    assert [e.action for e in events] == [
-        "create",
-        "submit",
-        "sign_off",
-        "accept_review",
-        "accept_review",
-        "consolidate",
-        "approve",
-        "deliver",
-        "confirm_delivery",
-    ]
+    assert [e.action for e in events] == FULL_JOURNEY
     assert [e.to_status for e in events][-1] == Status.CLOSED
     assert events[2].unit.code == "d-bac-ai" and events[2].role == "leader"
     assert events[2].clause == "IV.12.b"
