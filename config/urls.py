@@ -12,4 +12,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("tasks/", include("workflows.core.urls")),
     path("requests/", include("workflows.aid_requests.urls")),
+    path("reports/", include("workflows.reporting.urls")),
 ]

@@ -268,6 +268,14 @@ class Completeness:
     def timeliness(self) -> float | None:
         return self.on_time / self.expected if self.expected else None
 
+    @property
+    def completeness_percent(self) -> float | None:
+        return None if self.completeness is None else round(100 * self.completeness, 1)
+
+    @property
+    def timeliness_percent(self) -> float | None:
+        return None if self.timeliness is None else round(100 * self.timeliness, 1)
+
 
 COUNTS = {
     "expected": Count("pk", filter=Q(waiver__isnull=True)),

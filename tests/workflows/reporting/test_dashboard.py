@@ -1,0 +1,127 @@
+"""The supervisor dashboard against a hand-built year: DHIS2 completeness and timeliness, the
+overdue list with who was told when, and the XLSX and CSV exports holding the same numbers."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from workflows.reporting import reminders, services
+from workflows.reporting.selectors import completeness_by_unit, completeness_by_year
+
+from .conftest import VN, draft, duty, to_review
+
+pytestmark = pytest.mark.django_db
+
+QUERY = {"year": 2023, "kind": "district", "definition": "yearly_results_report"}
+DISTRICTS = [
+    "d-bac-ai",
+    "d-ninh-hai",
+    "d-ninh-phuoc",
+    "d-ninh-son",
+    "d-phan-rang-thap-cham",
+    "d-thuan-bac",
+    "d-thuan-nam",
+]
+
+
+@pytest.fixture
+def year_2023(cast, make_member, work_day):
+    """Bác Ái on time, Ninh Sơn late, Ninh Hải waived, four districts missing; the scan ran on
+    the due day and a week later; the dashboard is read on 10/01/2024."""
+    thuan_bac = make_member("d-thuan-bac", "supervisor", username="d-thuan-bac.supervisor")
+    work_day.move_to(dt.datetime(2023, 12, 10, 9, 0, tzinfo=VN))
+    to_review(cast, draft(cast, "d-bac-ai"))
+    late = draft(cast, "d-ninh-son")
+    for day in (
+        dt.datetime(2023, 12, 30, 0, 20, tzinfo=VN),
+        dt.datetime(2024, 1, 6, 0, 20, tzinfo=VN),
+    ):
+        work_day.move_to(day)
+        reminders.scan_obligations()
+    work_day.move_to(dt.datetime(2024, 1, 8, 10, 0, tzinfo=VN))
+    to_review(cast, late)
+    services.waive(
+        user=cast["dolisa", "leader"], obligation_id=duty("d-ninh-hai").pk, reason="Thiên tai"
+    )
+    work_day.move_to(dt.datetime(2024, 1, 10, 9, 0, tzinfo=VN))
+    return {"dolisa": cast["dolisa", "supervisor"], "thuan_bac": thuan_bac}
+
+
+# code, expected, submitted, on time, late, missing, waived, completeness %, timeliness %
+EXPECTED = [
+    ["d-bac-ai", 1, 1, 1, 0, 0, 0, 100.0, 100.0],
+    ["d-ninh-hai", 0, 0, 0, 0, 0, 1, None, None],
+    ["d-ninh-phuoc", 1, 0, 0, 0, 1, 0, 0.0, 0.0],
+    ["d-ninh-son", 1, 1, 0, 1, 0, 0, 100.0, 0.0],
+    ["d-phan-rang-thap-cham", 1, 0, 0, 0, 1, 0, 0.0, 0.0],
+    ["d-thuan-bac", 1, 0, 0, 0, 1, 0, 0.0, 0.0],
+    ["d-thuan-nam", 1, 0, 0, 0, 1, 0, 0.0, 0.0],
+    ["", 6, 2, 1, 1, 4, 1, 33.3, 16.7],
+]
+
+
+def test_completeness_and_timeliness_per_unit(year_2023):
+    rows, total = completeness_by_unit(**QUERY)
+    table = [
+        [r.unit.code, r.expected, r.submitted, r.on_time, r.late, r.missing, r.waived] for r in rows
+    ]
+    assert table == [row[:7] for row in EXPECTED[:-1]]
+    assert (total.expected, total.submitted, total.on_time, total.late, total.missing) == (
+        6,
+        2,
+        1,
+        1,
+        4,
+    )
+    assert total.completeness == pytest.approx(2 / 6)
+    assert total.timeliness == pytest.approx(1 / 6)
+
+    by_year = dict(completeness_by_year(kind="district", definition="yearly_results_report"))
+    assert by_year[2023].timeliness == pytest.approx(1 / 6)
+    assert by_year[2022].expected == 7 and by_year[2022].submitted == 0
+
+
+def test_dashboard_page_with_overdue_list_and_chart(client, year_2023):
+    client.force_login(year_2023["dolisa"])
+    response = client.get(reverse("reporting:dashboard"), QUERY)
+    assert response.status_code == 200
+    overdue = {row.obligation.unit.code: row for row in response.context["overdue"]}
+    assert sorted(overdue) == [
+        "d-ninh-phuoc",
+        "d-phan-rang-thap-cham",
+        "d-thuan-bac",
+        "d-thuan-nam",
+    ]
+    assert {row.days_overdue for row in overdue.values()} == {11}  # 30/12/2023 → 10/01/2024
+    told = sorted((n.day, n.recipient.username) for n in overdue["d-thuan-bac"].notices)
+    assert told == [
+        (dt.date(2023, 12, 30), "d-thuan-bac.supervisor"),
+        (dt.date(2023, 12, 30), "dolisa.supervisor"),
+        (dt.date(2024, 1, 6), "d-thuan-bac.supervisor"),
+        (dt.date(2024, 1, 6), "dolisa.supervisor"),
+    ]
+    page = response.content.decode()
+    assert "<svg" in page and "<script" not in page  # inline chart, nothing fetched
+    total = page.split('data-unit="total"')[1].split("</tr>")[0]
+    assert ">6<" in total and ">4<" in total and "33,3%" in total and "16,7%" in total
+
+
+def test_exports_hold_the_same_numbers(client, year_2023):
+    client.force_login(year_2023["dolisa"])
+    response = client.get(reverse("reporting:dashboard_xlsx"), QUERY)
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = [list(row) for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert [[r[0] or "", *r[2:]] for r in rows] == EXPECTED
+
+    response = client.get(reverse("reporting:dashboard_csv"), QUERY)
+    lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [[line[0], *line[2:]] for line in lines[1:]] == [
+        ["" if value is None else str(value) for value in row] for row in EXPECTED
+    ]

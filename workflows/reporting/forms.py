@@ -1,0 +1,104 @@
+"""Forms of the reporting pages; they parse input, services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Category, FundingSource, ObligationDefinition, Unit, UnitKind
+from workflows.core.forms import MultipleFileField
+
+from .services import ChildrenLine, ReportInput, ResourceLine
+
+# Kinds of unit the plan asks reports from (V.1).
+REPORTING_KINDS = [
+    (kind.value, kind.label) for kind in (UnitKind.DISTRICT, UnitKind.DEPARTMENT, UnitKind.MASS_ORG)
+]
+
+
+class ReportForm(forms.Form):
+    """The narrative and activity count; figures come from the two formsets."""
+
+    narrative = forms.CharField(
+        label=_("Narrative"), required=False, widget=forms.Textarea(attrs={"rows": 8})
+    )
+    activities_held = forms.IntegerField(label=_("Activities held"), min_value=0, initial=0)
+    attachments = MultipleFileField(label=_("Attachments (PDF, images, Office files ≤ 10 MB)"))
+
+
+class ResourceForm(forms.Form):
+    source = forms.ModelChoiceField(queryset=FundingSource.objects.all(), label=_("Source"))
+    cash_vnd = forms.IntegerField(label=_("Cash (VND)"), min_value=0, required=False)
+    in_kind_vnd = forms.IntegerField(label=_("In-kind value (VND)"), min_value=0, required=False)
+
+
+class ChildrenForm(forms.Form):
+    category = forms.ModelChoiceField(queryset=Category.objects.all(), label=_("Category"))
+    commune = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("Commune"))
+    children = forms.IntegerField(label=_("Children supported"), min_value=1)
+
+    def __init__(self, *args, unit: Unit, **kwargs):
+        super().__init__(*args, **kwargs)
+        communes = Unit.objects.filter(kind=UnitKind.COMMUNE).order_by("name_vi")
+        if unit.kind == UnitKind.DISTRICT:
+            communes = communes.filter(parent=unit)
+        self.fields["commune"].queryset = communes
+
+
+ResourceFormSet = forms.formset_factory(ResourceForm, extra=3)
+ChildrenFormSet = forms.formset_factory(ChildrenForm, extra=5)
+
+
+def _filled(formset) -> list[dict]:
+    return [f.cleaned_data for f in formset.forms if f.cleaned_data]
+
+
+def report_input(form: ReportForm, resources, children) -> ReportInput:
+    data = form.cleaned_data
+    return ReportInput(
+        narrative=data["narrative"],
+        activities_held=data["activities_held"],
+        resources=[
+            ResourceLine(
+                source=x["source"], cash_vnd=x["cash_vnd"] or 0, in_kind_vnd=x["in_kind_vnd"] or 0
+            )
+            for x in _filled(resources)
+        ],
+        children=[
+            ChildrenLine(category=x["category"], commune=x["commune"], children=x["children"])
+            for x in _filled(children)
+        ],
+    )
+
+
+def report_initial(report) -> tuple[dict, list[dict], list[dict]]:
+    """A saved report as the initial values of the form and its formsets."""
+    return (
+        {"narrative": report.narrative, "activities_held": report.activities_held},
+        [
+            {"source": x.source, "cash_vnd": x.cash_vnd, "in_kind_vnd": x.in_kind_vnd}
+            for x in report.resources.all()
+        ],
+        [
+            {"category": x.category, "commune": x.commune, "children": x.children}
+            for x in report.children.all()
+        ],
+    )
+
+
+class NarrativeForm(forms.Form):
+    narrative = forms.CharField(label=_("Narrative"), widget=forms.Textarea(attrs={"rows": 10}))
+
+
+class DashboardForm(forms.Form):
+    """Which period, kind of unit and (optionally) which duty the table shows."""
+
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    kind = forms.ChoiceField(label=_("Kind of unit"), choices=REPORTING_KINDS)
+    definition = forms.ModelChoiceField(
+        queryset=ObligationDefinition.objects.all(),
+        label=_("Obligation"),
+        required=False,
+        to_field_name="code",
+        empty_label=_("All obligations"),
+    )
