@@ -39,10 +39,11 @@ def _fmt(day: dt.date) -> str:
 
 
 def _obligation_notice(
-    obligation: Obligation, *, kind: str, day: dt.date, recipient_id: int
+    obligation: Obligation, *, kind: str, day: dt.date, on: dt.date, recipient_id: int
 ) -> Notice:
-    """A reminder before the due day, or an escalation after it, in the plan's language."""
-    days = abs((obligation.due_on - day).days)
+    """A reminder before the due day, or an escalation after it, for the schedule's `day`,
+    sent `on` a day (later when a run was missed), in the plan's language."""
+    days = abs((obligation.due_on - on).days)
     values = {
         "what": obligation.definition.name,
         "year": obligation.year,
@@ -94,7 +95,9 @@ def reminders_due(*, day: dt.date) -> Iterator[Notice]:
     officers = members_by_unit(unit_ids={o.unit_id for o in obligations}, role=OFFICER, on=day)
     for obligation in obligations:
         for user_id in sorted(officers.get(obligation.unit_id, ())):
-            yield _obligation_notice(obligation, kind=REMINDER, day=day, recipient_id=user_id)
+            yield _obligation_notice(
+                obligation, kind=REMINDER, day=day, on=day, recipient_id=user_id
+            )
 
 
 def _escalation_recipients(
@@ -140,8 +143,13 @@ def escalations_due(*, day: dt.date, at: dt.datetime) -> Iterator[Notice]:
         )
         recipients = _escalation_recipients(definition, obligations, day=day)
         for obligation in obligations:
+            scheduled = obligation.due_on + dt.timedelta(
+                days=every * (obligation.days_overdue(on=day) // every)
+            )
             for user_id in sorted(recipients[obligation.pk]):
-                yield _obligation_notice(obligation, kind=OVERDUE, day=day, recipient_id=user_id)
+                yield _obligation_notice(
+                    obligation, kind=OVERDUE, day=scheduled, on=day, recipient_id=user_id
+                )
 
 
 def scan_obligations(*, at: dt.datetime | None = None) -> None:
