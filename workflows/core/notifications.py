@@ -40,7 +40,8 @@ def notification_key(*, subject: models.Model, kind: str, day: dt.date, recipien
 
 
 def notify(notices: Iterable[Notice]) -> None:
-    """Record the notices (a key already recorded is skipped), then send after commit."""
+    """Record the notices (a key already recorded is skipped); after commit, send every notice
+    still unsent: these, and any that an interrupted run recorded but did not send."""
     rows = [
         Notification(
             recipient_id=notice.recipient_id,
@@ -60,9 +61,8 @@ def notify(notices: Iterable[Notice]) -> None:
         )
         for notice in notices
     ]
-    if rows:
-        Notification.objects.bulk_create(rows, ignore_conflicts=True)
-        transaction.on_commit(send_pending)
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    transaction.on_commit(send_pending)
 
 
 def _email(recipient, rows: list[Notification]) -> EmailMessage:
