@@ -20,6 +20,7 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py loadplan $(PLAN)
 	$(PY) manage.py seed_demo
+	$(PY) manage.py generate_obligations
 	$(PY) manage.py runserver $(HOST)
 
 lint: install
