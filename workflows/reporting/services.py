@@ -101,6 +101,13 @@ def generate_obligations() -> int:
     return created
 
 
+def _record_submission(obligation_id: int) -> None:
+    """The first submission is kept: on time or late is derived from it (V.1)."""
+    Obligation.objects.filter(pk=obligation_id, submitted_at__isnull=True).update(
+        submitted_at=timezone.now()
+    )
+
+
 def _require_reason(reason: str) -> str:
     if not reason.strip():
         raise ValidationError({"reason": _("A reason is required.")})
@@ -325,9 +332,7 @@ def sign_off(*, user, report_id: int, comment: str = "") -> Report:
         if report.drafted_by_id == user.pk:
             raise PermissionDenied(_("The officer who drafted a report cannot sign it off."))
         report.sign_off(by=user)
-        Obligation.objects.filter(pk=report.obligation_id, submitted_at__isnull=True).update(
-            submitted_at=timezone.now()
-        )
+        _record_submission(report.obligation_id)
 
     return perform(
         model=Report,
@@ -572,9 +577,7 @@ def approve_consolidation(*, user, provincial_id: int, comment: str = "") -> Pro
     def apply(provincial: ProvincialReport, ctx: StepContext) -> None:
         _require_complete(provincial)
         provincial.approve()
-        Obligation.objects.filter(pk=provincial.obligation_id, submitted_at__isnull=True).update(
-            submitted_at=timezone.now()
-        )
+        _record_submission(provincial.obligation_id)
 
     return perform(
         model=ProvincialReport,

@@ -57,13 +57,18 @@ CONSOLIDATION_ACTIONS = {
 }
 
 
-def _actions(step: str | None, table: dict, bound: tuple[str, object] | None) -> list[dict]:
+def _actions(
+    step: str | None, table: dict, bound: tuple[str, object] | None, initial: dict | None = None
+) -> list[dict]:
     """The forms of the actions the user may take at the step, one of them bound."""
+    initial = initial or {}
     return [
         {
             "name": name,
             "label": ACTION_LABELS[name],
-            "form": bound[1] if bound and bound[0] == name else form_class(prefix=name),
+            "form": bound[1]
+            if bound and bound[0] == name
+            else form_class(prefix=name, initial=initial.get(name)),
         }
         for name, form_class in table.get(step, {}).items()
     ]
@@ -72,6 +77,26 @@ def _actions(step: str | None, table: dict, bound: tuple[str, object] | None) ->
 def _errors_into(form, exc: ValidationError) -> None:
     for field, errors in exc.message_dict.items():
         form.add_error(field if field in form.fields else None, errors)
+
+
+def _act(request, *, action: str, form_class, run, done, failed):
+    """Parse the action's form and call its service: then back to the record, or the page
+    again with the errors (400). Refusals of the door become 403/409 (door_errors)."""
+    form = form_class(request.POST, prefix=action)
+    if form.is_valid():
+        try:
+            run(form.cleaned_data)
+        except ValidationError as exc:
+            _errors_into(form, exc)
+        else:
+            messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS[action]})
+            return redirect(done)
+    return failed(form)
+
+
+def _action_forms(table: dict) -> dict:
+    """Every action of a step table with its form class."""
+    return {name: cls for actions in table.values() for name, cls in actions.items()}
 
 
 def _visible_obligation(user, pk: int):
@@ -120,12 +145,14 @@ def obligation_detail(request, pk: int):
 @door_errors
 def obligation_waive(request, pk: int):
     obligation = _visible_obligation(request.user, pk)
-    form = ReasonForm(request.POST, prefix="waive")
-    if form.is_valid():
-        services.waive(user=request.user, obligation_id=pk, reason=form.cleaned_data["reason"])
-        messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS["waive"]})
-        return redirect(obligation)
-    return _obligation_page(request, obligation, waive_form=form, status=400)
+    return _act(
+        request,
+        action="waive",
+        form_class=ReasonForm,
+        run=lambda data: services.waive(user=request.user, obligation_id=pk, reason=data["reason"]),
+        done=obligation,
+        failed=lambda form: _obligation_page(request, obligation, waive_form=form, status=400),
+    )
 
 
 def _report_form(request, *, obligation, report=None):
@@ -245,29 +272,25 @@ def _run_report_action(action: str, *, user, pk: int, step: str, data: dict):
 @require_POST
 @door_errors
 def report_act(request, pk: int, action: str):
-    form_class = {"reopen": ReasonForm} | {
-        name: cls for table in REPORT_ACTIONS.values() for name, cls in table.items()
-    }
-    if action not in form_class:
+    form_classes = _action_forms(REPORT_ACTIONS) | {"reopen": ReasonForm}
+    if action not in form_classes:
         raise Http404
     report = _visible_report(request.user, pk)
-    form = form_class[action](request.POST, prefix=action)
-    if form.is_valid():
-        try:
-            _run_report_action(
-                action,
-                user=request.user,
-                pk=pk,
-                step=request.POST.get("step", ""),
-                data=form.cleaned_data,
-            )
-        except ValidationError as exc:
-            _errors_into(form, exc)
-        else:
-            messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS[action]})
-            return redirect(report)
-    context = _report_context(request, report, bound=(action, form))
-    return render(request, "reporting/report.html", context, status=400)
+    return _act(
+        request,
+        action=action,
+        form_class=form_classes[action],
+        run=lambda data: _run_report_action(
+            action, user=request.user, pk=pk, step=request.POST.get("step", ""), data=data
+        ),
+        done=report,
+        failed=lambda form: render(
+            request,
+            "reporting/report.html",
+            _report_context(request, report, bound=(action, form)),
+            status=400,
+        ),
+    )
 
 
 # --- consolidation ---------------------------------------------------------------------
@@ -277,11 +300,6 @@ def _consolidation_context(request, year: int, *, bound=None) -> dict:
     provincial = selectors.provincial_report(year=year)
     task = selectors.task_for(request.user, provincial) if provincial else None
     step = task.flow_task.name if task else None
-    if bound is None and step == "consolidate":
-        bound = (
-            "narrative",
-            forms.NarrativeForm(prefix="narrative", initial={"narrative": provincial.narrative}),
-        )
     live = provincial is None or provincial.status == ProvincialStatus.CONSOLIDATING
     return {
         "year": year,
@@ -290,7 +308,12 @@ def _consolidation_context(request, year: int, *, bound=None) -> dict:
         "figures": selectors.provincial_figures(year=year) if live else provincial.figures,
         "gaps": selectors.consolidation_gaps(year=year),
         "step": step,
-        "actions": _actions(step, CONSOLIDATION_ACTIONS, bound),
+        "actions": _actions(
+            step,
+            CONSOLIDATION_ACTIONS,
+            bound,
+            initial={"narrative": {"narrative": provincial.narrative if provincial else ""}},
+        ),
         "open_tasks": with_actors(open_tasks(provincial.process_id)) if provincial else [],
         "step_labels": ConsolidationFlow.step_labels,
         "timeline": timeline_for(provincial) if provincial else [],
@@ -337,26 +360,26 @@ def _run_consolidation_action(action: str, *, user, pk: int, data: dict):
 @require_POST
 @door_errors
 def consolidation_act(request, year: int, action: str):
-    form_class = {
-        name: cls for table in CONSOLIDATION_ACTIONS.values() for name, cls in table.items()
-    }
+    form_classes = _action_forms(CONSOLIDATION_ACTIONS)
     provincial = selectors.provincial_report(year=year)
-    if action not in form_class or provincial is None:
+    if action not in form_classes or provincial is None:
         raise Http404
     _require_oversight(request.user)
-    form = form_class[action](request.POST, prefix=action)
-    if form.is_valid():
-        try:
-            _run_consolidation_action(
-                action, user=request.user, pk=provincial.pk, data=form.cleaned_data
-            )
-        except ValidationError as exc:
-            _errors_into(form, exc)
-        else:
-            messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS[action]})
-            return redirect("reporting:consolidation", year=year)
-    context = _consolidation_context(request, year, bound=(action, form))
-    return render(request, "reporting/consolidation.html", context, status=400)
+    return _act(
+        request,
+        action=action,
+        form_class=form_classes[action],
+        run=lambda data: _run_consolidation_action(
+            action, user=request.user, pk=provincial.pk, data=data
+        ),
+        done=provincial,
+        failed=lambda form: render(
+            request,
+            "reporting/consolidation.html",
+            _consolidation_context(request, year, bound=(action, form)),
+            status=400,
+        ),
+    )
 
 
 # --- supervisor dashboard ----------------------------------------------------------------
