@@ -50,6 +50,7 @@ from .selectors import (
     consolidation_gaps,
     provincial_figures,
     provincial_obligation,
+    provincial_report,
 )
 
 # --- obligations --------------------------------------------------------------------------
@@ -69,6 +70,7 @@ def generate_obligations() -> int:
         else:
             periods = range(definition.first_year, definition.last_year + 1)
         named = [unit.pk for unit in definition.units.all()]
+        excluded = [unit.pk for unit in definition.excluded_units.all()]
         existing = set(
             Obligation.objects.filter(definition=definition).values_list("unit_id", "year")
         )
@@ -77,9 +79,7 @@ def generate_obligations() -> int:
             due_on = definition.due_before(year)
             if due_on > horizon:
                 break
-            units = Unit.objects.valid_on(due_on).exclude(
-                pk__in=[unit.pk for unit in definition.excluded_units.all()]
-            )
+            units = Unit.objects.valid_on(due_on).exclude(pk__in=excluded)
             units = (
                 units.filter(pk__in=named)
                 if named
@@ -127,6 +127,8 @@ def waive(*, user, obligation_id: int, reason: str) -> Waiver:
     obligation = Obligation.objects.select_for_update().get(pk=obligation_id)
     if Waiver.objects.filter(obligation=obligation).exists():
         raise Conflict(_("This obligation has already been waived."))
+    if ProvincialReport.objects.filter(obligation=obligation).exists():
+        raise Conflict(_("The consolidation has been opened: it is decided, not waived."))
     if report is None and Report.objects.filter(obligation=obligation).exists():
         raise Conflict(_("Someone else changed this record at the same time."))
     if report is not None:
@@ -257,8 +259,7 @@ def create_report(
     validate_report(data, unit=obligation.unit)
     for upload in attachments:
         validate_attachment(upload)
-    report = Report(obligation=obligation, drafted_by=user)
-    report.save()
+    report = Report.objects.create(obligation=obligation, drafted_by=user)
     _write_figures(report, data)
     report.save()
     _attach(report, attachments, user=user)
@@ -445,13 +446,13 @@ def reopen(*, user, report_id: int, reason: str) -> Report:
 
 
 def _reopen_consolidation(*, year: int, report: Report, user, actor) -> None:
-    provincial = ProvincialReport.objects.filter(
-        obligation__definition__code=PROVINCIAL_REPORT, obligation__year=year
-    ).first()
-    if provincial is None or provincial.status == ProvincialStatus.CONSOLIDATING:
+    provincial = provincial_report(year=year)
+    if provincial is None:
         return
     process = lock_process(provincial.process_id)
     provincial.refresh_from_db()
+    if provincial.status == ProvincialStatus.CONSOLIDATING:
+        return  # its figures are read live until it is submitted
     if process.status != STATUS.DONE:
         ConsolidationFlow.instance.cancel(process)
     from_status = provincial.status
@@ -486,6 +487,8 @@ def open_consolidation(*, user, year: int) -> ProvincialReport:
     actor = require_actor(
         user=user, process=PROCESS, step="consolidate", subject_unit=obligation.unit
     )
+    if Waiver.objects.filter(obligation=obligation).exists():
+        raise Conflict(_("This obligation has been waived."))
     if ProvincialReport.objects.filter(obligation=obligation).exists():
         raise Conflict(_("The consolidation for %(year)s is already open.") % {"year": year})
     provincial = ProvincialReport.objects.create(obligation=obligation, opened_by=user)

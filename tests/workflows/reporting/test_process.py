@@ -179,6 +179,12 @@ def test_consolidate_approve_acknowledge_and_reopen(cast):
     provincial = services.open_consolidation(user=cast["dolisa", "officer"], year=2023)
     assert provincial.status == ProvincialStatus.CONSOLIDATING
     assert open_steps(provincial) == [("consolidate", "dolisa")]
+    with pytest.raises(Conflict):  # an opened consolidation is decided, not waived
+        services.waive(
+            user=cast["dolisa", "leader"],
+            obligation_id=duty("dolisa", code="provincial_yearly_report").pk,
+            reason="x",
+        )
     services.update_consolidation(
         user=cast["dolisa", "officer"], provincial_id=provincial.pk, narrative="Tổng hợp 2023"
     )
