@@ -6,9 +6,10 @@ import pytest
 from django.urls import reverse
 
 from agencies.models import Category, FundingSource, Unit
+from workflows.reporting import services
 from workflows.reporting.models import ProvincialStatus, Report, Status
 
-from .conftest import duty
+from .conftest import draft, duty
 
 pytestmark = pytest.mark.django_db
 
@@ -133,3 +134,16 @@ def test_pages_for_supervisors_only(client, cast):
     assert client.get(reverse("reporting:dashboard")).status_code == 200
     client.force_login(cast["ppc", "leader"])
     assert client.get(reverse("reporting:unit", args=["d-bac-ai"])).status_code == 200
+
+
+def test_shared_inbox_lists_report_tasks_without_a_query_per_row(
+    client, cast, django_assert_max_num_queries
+):
+    for unit in ("d-bac-ai", "d-ninh-son", "wu"):
+        report = draft(cast, unit)
+        services.submit(user=cast[unit, "officer"], report_id=report.pk)
+        services.sign_off(user=cast[unit, "leader"], report_id=report.pk)
+    client.force_login(cast["dolisa", "officer"])
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("tasks:inbox")).content.decode()
+    assert page.count("/reports/") >= 3 and "Ủy ban nhân dân huyện Ninh Sơn" in page
