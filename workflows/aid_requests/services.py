@@ -13,11 +13,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from agencies.models import Category, FundingSource, Unit
-from agencies.selectors import actors_for, has_membership, target_communes, today
+from agencies.selectors import target_communes, today
 from workflows.core.attachments import validate_attachment
 from workflows.core.errors import PermissionDenied, RuleViolation
+from workflows.core.permissions import require_actor
 from workflows.core.selectors import open_tasks
-from workflows.core.transitions import StepContext, entered, perform, record_event
+from workflows.core.transitions import StepContext, entered, perform, record_event, require_reason
 
 from .flows import PROCESS, AidRequestFlow
 from .models import AidRequest, AidRequestLine, Attachment, Review
@@ -89,14 +90,6 @@ def validate_request(data: RequestInput, *, on: dt.date) -> None:
         raise ValidationError(errors)
 
 
-def require_drafting_member(*, user, district: Unit) -> None:
-    """Only an officer of the district that the matrix names for drafting may draft."""
-    for actor in actors_for(process=PROCESS, step="draft", subject_unit=district):
-        if actor.unit.pk == district.pk and has_membership(user, unit=district, role=actor.role):
-            return
-    raise PermissionDenied(_("You are not an officer of this district."))
-
-
 def _write_lines(request: AidRequest, lines: Iterable[Line]) -> None:
     request.lines.all().delete()
     AidRequestLine.objects.bulk_create(
@@ -118,7 +111,9 @@ def create_request(
 ) -> AidRequest:
     """A district officer drafts a request; its process starts with the draft in their inbox."""
     day = today()
-    require_drafting_member(user=user, district=data.district)
+    actor = require_actor(user=user, process=PROCESS, step="draft", subject_unit=data.district)
+    if actor.unit.pk != data.district.pk:
+        raise PermissionDenied(_("You are not an officer of this district."))
     validate_request(data, on=day)
     for upload in attachments:
         validate_attachment(upload)
@@ -194,12 +189,6 @@ def update_draft(
             comment=comment,
         )
     return request
-
-
-def _require_reason(reason: str) -> str:
-    if not reason.strip():
-        raise ValidationError({"reason": _("A reason is required.")})
-    return reason.strip()
 
 
 def submit(*, user, request_id: int, comment: str = "") -> AidRequest:
@@ -278,7 +267,7 @@ def _decide_with_reason(
 ) -> AidRequest:
     """Return or reject at a deciding step; a sector reviewer's decision is also kept as a
     Review of the round."""
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
 
     def apply(request: AidRequest, ctx: StepContext) -> None:
         if step == "review":

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
@@ -98,6 +99,13 @@ def record_event(
         clause=actor.get("clause", ""),
         data=data or {},
     )
+
+
+def require_reason(reason: str) -> str:
+    """Returns, rejections and waivers must say why (they are read later by the unit)."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("A reason is required.")})
+    return reason.strip()
 
 
 @contextmanager

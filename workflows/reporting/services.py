@@ -27,6 +27,7 @@ from workflows.core.transitions import (
     lock_process,
     perform,
     record_event,
+    require_reason,
     transition_errors,
 )
 
@@ -108,17 +109,11 @@ def _record_submission(obligation_id: int) -> None:
     )
 
 
-def _require_reason(reason: str) -> str:
-    if not reason.strip():
-        raise ValidationError({"reason": _("A reason is required.")})
-    return reason.strip()
-
-
 @transaction.atomic
 def waive(*, user, obligation_id: int, reason: str) -> Waiver:
     """A DOLISA leader excuses a unit from one period's duty with a reason (V.2); a report
     begun but not yet under review ends with it."""
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     obligation = Obligation.objects.select_related("unit").get(pk=obligation_id)
     actor = require_actor(user=user, process=PROCESS, step="waive", subject_unit=obligation.unit)
     report = Report.objects.filter(obligation=obligation).first()
@@ -367,7 +362,7 @@ def _record_annex_review(report: Report, ctx: StepContext, decision: str, reason
 def return_for_revision(*, user, report_id: int, step: str, reason: str) -> Report:
     """Back to the drafter's inbox with a reason: by the unit's leader, a sector reviewer or
     DOLISA."""
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     if step not in RETURN_STEPS:
         raise ValidationError({"step": _("Unknown step.")})
 
@@ -419,7 +414,7 @@ def accept(*, user, report_id: int, comment: str = "") -> Report:
 def reopen(*, user, report_id: int, reason: str) -> Report:
     """DOLISA re-opens an accepted report for correction: it goes back to the drafter, and the
     year's consolidation re-opens because its figures change."""
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     lock_process(Report.objects.values_list("process_id", flat=True).get(pk=report_id))
     report = Report.objects.select_related("obligation__unit").get(pk=report_id)
     actor = require_actor(
@@ -562,7 +557,7 @@ def submit_consolidation(*, user, provincial_id: int, comment: str = "") -> Prov
 
 def return_consolidation(*, user, provincial_id: int, reason: str) -> ProvincialReport:
     """The DOLISA leader sends the consolidation back to the officer with a reason."""
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     return perform(
         model=ProvincialReport,
         pk=provincial_id,
