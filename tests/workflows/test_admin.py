@@ -9,7 +9,16 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(
-    "model", ["workflows_core/auditevent", "workflows_core/notification", "aid_requests/aidrequest"]
+    "model",
+    [
+        "workflows_core/auditevent",
+        "workflows_core/notification",
+        "aid_requests/aidrequest",
+        "reporting/obligation",
+        "reporting/report",
+        "reporting/waiver",
+        "reporting/provincialreport",
+    ],
 )
 def test_admin_lists_but_does_not_edit(admin_client, model):
     app, name = model.split("/")
