@@ -1,0 +1,1 @@
+"""Benchmark harness: data generator, scenarios P1–P4 and memory, results (`make bench`)."""

@@ -1,0 +1,237 @@
+"""Targets of the issue checked against one run's figures, and the results as JSON and as the
+Markdown table the README quotes."""
+
+from __future__ import annotations
+
+import json
+import operator
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+AT_LEAST, AT_MOST = "≥", "≤"
+OFFICER_LABELS = {"district_officer": "district officer", "dolisa_officer": "DOLISA officer"}
+
+
+@dataclass
+class Target:
+    """One target of the issue: the figure, the limit, and whether this run met it (None when
+    the figure could not be measured)."""
+
+    key: str
+    figure: str
+    value: float | None
+    limit: float
+    sense: str
+    unit: str
+    met: bool | None
+
+    @classmethod
+    def check(cls, key: str, figure: str, value, sense: str, limit: float, unit: str) -> Target:
+        compare: Callable = operator.ge if sense == AT_LEAST else operator.le
+        met = None if value is None else bool(compare(value, limit))
+        return cls(key, figure, value, limit, sense, unit, met)
+
+
+def _get(data: dict, *path, default=None):
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return default
+        data = data[key]
+    return data
+
+
+def targets(results: dict) -> list[Target]:
+    """Every target of the issue, in its order: P1, P2, P3, P4, memory."""
+    p1, p2, p3, p4 = (results.get(k, {}) for k in ("p1", "p2", "p3", "p4"))
+    found = [
+        Target.check(
+            f"p1_vs_viewflow_{w}w",
+            f"P1 human-step rate ÷ plain viewflow's, {w} worker{'s' * (w > 1)}",
+            _get(p1, "ratios", f"ours_vs_viewflow_{w}w"),
+            AT_LEAST,
+            1.0,
+            "×",
+        )
+        for w in (1, 2)
+    ]
+    found.append(
+        Target.check(
+            "p1_statements",
+            "P1 SQL statements per human step",
+            _get(p1, "sql", "ours", "per_human_step", "statements"),
+            AT_MOST,
+            30,
+            "",
+        )
+    )
+    for key, label in OFFICER_LABELS.items():
+        officer = _get(p2, "officers", key, default={})
+        found.append(
+            Target.check(
+                f"p2_p95_{key}", f"P2 p95, {label}", officer.get("p95_ms"), AT_MOST, 20, "ms"
+            )
+        )
+        found.append(
+            Target.check(
+                f"p2_ratio_{key}",
+                f"P2 p95 ÷ raw SQL, {label}",
+                officer.get("p95_over_raw_sql"),
+                AT_MOST,
+                3,
+                "×",
+            )
+        )
+    found += [
+        Target.check(
+            "p3_seconds", "P3 overdue scan, first run", _get(p3, "first", "seconds"),
+            AT_MOST, 1, "s",
+        ),
+        Target.check(
+            "p3_second_run", "P3 second run enqueues", _get(p3, "second", "enqueued"),
+            AT_MOST, 0, "",
+        ),
+        Target.check(
+            "p4_provincial", "P4 one provincial report", _get(p4, "provincial_ms"),
+            AT_MOST, 200, "ms",
+        ),
+        Target.check(
+            "p4_national", "P4 all provinces", _get(p4, "national_s"), AT_MOST, 5, "s"
+        ),
+        Target.check(
+            "memory_web", "Peak RSS, web process serving P2",
+            _get(p2, "web_process_peak_rss_mb"), AT_MOST, 150, "MB",
+        ),
+        Target.check(
+            "memory_worker", "Peak RSS, Celery worker running P3",
+            _get(p3, "worker_peak_rss_mb"), AT_MOST, 150, "MB",
+        ),
+    ]  # fmt: skip
+    return found
+
+
+def _number(value: float | None, unit: str = "") -> str:
+    if value is None:
+        return "n/a"
+    text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}" if value else "0"
+    return f"{text} {unit}".strip() if unit and unit != "×" else f"{text}{unit}"
+
+
+def _met(target: Target) -> str:
+    return {True: "met", False: "**missed**", None: "not measured"}[target.met]
+
+
+def markdown(results: dict) -> str:
+    """The results table and the figures behind it."""
+    run, scale = results["run"], results["scale"]
+    lines = [
+        f"# Benchmark results ({'quick' if run['quick'] else 'full'} run)",
+        "",
+        f"Run {run['date']} on {run['machine']['cpu']} ({run['machine']['cores']} cores, "
+        f"{run['machine']['memory_gb']:.0f} GB), PostgreSQL {run['machine']['postgresql']}, "
+        f"commit {run['commit']}; load average {run['load_average_start']} at start, "
+        f"{run['load_average_end']} at end (a shared machine: compare ratios, which come from "
+        "one run).",
+        "",
+        f"Scale S={scale['scale']}: {scale['provinces']} provinces, "
+        f"{scale['target_communes']:,} target communes, "
+        f"{scale['counts']['aid_requests']:,} aid requests, "
+        f"{scale['counts']['tasks']:,} viewflow tasks "
+        f"({scale['counts']['open_human_tasks']:,} open human tasks), "
+        f"{scale['counts']['audit_events']:,} audit events; "
+        f"{scale['templates']} requests made through the services, the rest cloned from them; "
+        f"generated in {scale['seconds']['total']:.0f} s.",
+        "",
+        "| Figure | Value | Target | Met |",
+        "| --- | --- | --- | --- |",
+    ]
+    for target in map(lambda t: Target(**t), results["targets"]):
+        lines.append(
+            f"| {target.figure} | {_number(target.value, target.unit)} | "
+            f"{target.sense} {_number(target.limit, target.unit)} | {_met(target)} |"
+        )
+    lines += _p1_lines(results.get("p1", {})) + _p2_lines(results.get("p2", {}))
+    for key, title in (("p3", "P3 overdue scan"), ("p4", "P4 consolidation")):
+        if not results.get(key, {}).get("available", False):
+            lines += ["", f"{title}: not available ({results.get(key, {}).get('reason', '')})."]
+    return "\n".join(lines) + "\n"
+
+
+def _p1_lines(p1: dict) -> list[str]:
+    if not p1:
+        return []
+    lines = [
+        "",
+        "## P1 throughput",
+        "",
+        "| engine | workers | lifecycles or processes/s | human steps/s | peak RSS |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for rate in p1["rates"]:
+        lines.append(
+            f"| {rate['engine']} | {rate['workers']} | {rate['units_per_s']:.2f} | "
+            f"{rate['human_steps_per_s']:.1f} | {_number(rate['peak_rss_mb'], 'MB')} |"
+        )
+    ours, viewflow = p1["sql"]["ours"], p1["sql"]["viewflow"]
+    pgbench = p1["pgbench"]
+    lines += [
+        "",
+        f"Per human step: ours {ours['per_human_step']['statements']:.1f} SQL statements, "
+        f"{ours['per_human_step']['transaction_statements']:.1f} transaction statements, "
+        f"{ours['per_human_step']['commits']:.2f} commits; plain viewflow "
+        f"{viewflow['per_human_step']['statements']:.0f}, "
+        f"{viewflow['per_human_step']['transaction_statements']:.0f}, "
+        f"{viewflow['per_human_step']['commits']:.0f}.",
+        "",
+        "| action | SQL statements | transaction statements |",
+        "| --- | --- | --- |",
+        *(
+            f"| {action} | {c['statements']:.1f} | {c['transaction_statements']:.1f} |"
+            for action, c in ours["by_action"].items()
+        ),
+    ]
+    if pgbench.get("available"):
+        lines += [
+            "",
+            f"pgbench TPC-B-like, {pgbench['clients']} clients, scale {pgbench['scale']}: "
+            f"{pgbench['tps']:,.0f} tps; our human-step rate ÷ pgbench tps: "
+            + ", ".join(
+                f"{v:.4f} ({k.rsplit('_', 1)[1]})"
+                for k, v in p1["ratios"].items()
+                if "pgbench" in k
+            )
+            + ".",
+        ]
+    return lines
+
+
+def _p2_lines(p2: dict) -> list[str]:
+    if not p2:
+        return []
+    lines = [
+        "",
+        "## P2 inbox (/tasks/, first page)",
+        "",
+        "| officer | p50 | p95 | statements | rows (assigned + queue) | raw SQL | plan |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for key, officer in p2["officers"].items():
+        raw = officer["raw_sql"]["page"]
+        plan = "<br>".join(raw["plan"]) if raw else "n/a"
+        lines.append(
+            f"| {OFFICER_LABELS[key]} | {officer['p50_ms']:.1f} ms | {officer['p95_ms']:.1f} ms "
+            f"| {officer['statements_per_page']} | {officer['rows']['assigned']} + "
+            f"{officer['rows']['queue']} | "
+            f"{_number(raw['execution_ms'] if raw else None, 'ms')} | `{plan}` |"
+        )
+    return lines
+
+
+def write(results: dict, directory: Path, stem: str) -> tuple[Path, Path]:
+    """`<stem>.json` and `<stem>.md` in the directory."""
+    directory.mkdir(parents=True, exist_ok=True)
+    results["targets"] = [asdict(t) for t in targets(results)]
+    json_path, md_path = directory / f"{stem}.json", directory / f"{stem}.md"
+    json_path.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
+    md_path.write_text(markdown(results))
+    return json_path, md_path
