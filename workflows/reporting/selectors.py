@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
@@ -354,3 +354,11 @@ def overdue_list(
         OverdueRow(obligation=o, days_overdue=o.days_overdue(on=day), notices=notices[o.pk])
         for o in obligations
     ]
+
+
+def latest_reporting_year(*, on: dt.date | None = None) -> int:
+    """The dashboard opens on the last year with duties up to today: after the plan period
+    (2019–2025) that is its last year, not an empty current year."""
+    year = (on or today()).year
+    latest = Obligation.objects.filter(year__lte=year).aggregate(y=Max("year"))["y"]
+    return latest or year

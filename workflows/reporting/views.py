@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from agencies.models import Unit, UnitKind
-from agencies.selectors import today
 from workflows.core.forms import CommentForm, ReasonForm
 from workflows.core.notifications import mark_read
 from workflows.core.selectors import notifications_for, open_tasks, with_actors
@@ -388,7 +387,8 @@ def consolidation_act(request, year: int, action: str):
 def _dashboard_filter(request) -> forms.DashboardForm:
     _require_oversight(request.user)
     form = forms.DashboardForm(
-        {"year": today().year, "kind": UnitKind.DISTRICT} | request.GET.dict()
+        {"year": selectors.latest_reporting_year(), "kind": UnitKind.DISTRICT}
+        | request.GET.dict()
     )
     if not form.is_valid():
         raise Http404

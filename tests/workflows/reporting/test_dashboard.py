@@ -125,3 +125,15 @@ def test_exports_hold_the_same_numbers(client, year_2023):
     assert [[line[0], *line[2:]] for line in lines[1:]] == [
         ["" if value is None else str(value) for value in row] for row in EXPECTED
     ]
+
+
+def test_dashboard_opens_on_the_last_year_with_duties(plan):
+    import datetime as dt
+
+    from django.core.management import call_command
+
+    from workflows.reporting.selectors import latest_reporting_year
+
+    call_command("generate_obligations", verbosity=0)
+    assert latest_reporting_year(on=dt.date(2026, 11, 29)) == 2025
+    assert latest_reporting_year(on=dt.date(2023, 5, 1)) == 2023
