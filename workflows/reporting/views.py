@@ -25,7 +25,7 @@ from workflows.core.views import door_errors
 
 from . import forms, selectors, services
 from .flows import ConsolidationFlow, ReportFlow
-from .models import ProvincialStatus, Status
+from .models import ObligationState, ProvincialStatus, Status
 
 ACTION_LABELS = {
     "create": gettext_lazy("Created"),
@@ -127,6 +127,7 @@ def _obligation_page(request, obligation, *, waive_form=None, status=200):
         "notices": selectors.notices_for(obligation),
         "timeline": timeline_for(obligation),
         "action_labels": ACTION_LABELS,
+        "status_labels": dict(ObligationState.choices),
         "may_waive": selectors.waivable(obligation)
         and selectors.may_act(request.user, step="waive", unit=obligation.unit),
         "waive_form": waive_form or ReasonForm(prefix="waive"),

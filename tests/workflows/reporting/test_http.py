@@ -124,6 +124,9 @@ def test_waive_page_only_for_dolisa_leaders(client, cast):
     assert client.post(url, {"waive-reason": ""}).status_code == 400
     assert client.post(url, {"waive-reason": "Không phát sinh"}).status_code == 302
     assert duty("lf").waiver.reason == "Không phát sinh"
+    page = client.get(obligation.get_absolute_url())
+    assert page.status_code == 200
+    assert "Không phát sinh" in page.content.decode()  # the waiver is on the timeline
 
 
 def test_pages_for_supervisors_only(client, cast):
