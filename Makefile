@@ -36,13 +36,13 @@ test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 messages: install
-	$(PY) manage.py makemessages -l vi --no-obsolete --ignore=.venv
+	$(PY) manage.py makemessages -l vi --no-obsolete --ignore=.venv --ignore=bench --ignore=tests
 	$(PY) manage.py compilemessages --ignore=.venv
 
 # Benchmark on PostgreSQL (DATABASE_URL names the server; default postgres@127.0.0.1:5432): the
 # harness creates and drops its own database and writes bench/results/ (bench/README.md).
 bench: install
-	$(PY) -m bench.run $(BENCH_ARGS)
+	$(PY) -m bench.run --what-if $(BENCH_ARGS)
 
 bench-quick: install
 	$(PY) -m bench.run --quick $(BENCH_ARGS)

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from viewflow.workflow import STATUS
 
 from agencies.models import Category, FundingSource, ObligationDefinition, Unit, UnitKind
@@ -123,7 +124,7 @@ def waive(*, user, obligation_id: int, reason: str) -> Waiver:
     if Waiver.objects.filter(obligation=obligation).exists():
         raise Conflict(_("This obligation has already been waived."))
     if ProvincialReport.objects.filter(obligation=obligation).exists():
-        raise Conflict(_("The consolidation has been opened: it is decided, not waived."))
+        raise Conflict(_("The consolidation is open: this report can no longer be waived."))
     if report is None and Report.objects.filter(obligation=obligation).exists():
         raise Conflict(_("Someone else changed this record at the same time."))
     if report is not None:
@@ -186,7 +187,9 @@ def validate_report(data: ReportInput, *, unit: Unit) -> None:
     are in its own communes."""
     errors: dict[str, list[str]] = {}
     if data.activities_held < 0:
-        errors.setdefault("activities_held", []).append(_("Enter zero or more activities."))
+        errors.setdefault("activities_held", []).append(
+            _("The number of activities cannot be negative.")
+        )
     sources = [line.source.pk for line in data.resources]
     if len(sources) != len(set(sources)):
         errors.setdefault("resources", []).append(_("Give each source on one line."))
@@ -526,9 +529,12 @@ def _require_complete(provincial: ProvincialReport) -> None:
     gaps = list(consolidation_gaps(year=provincial.obligation.year))
     if gaps:
         raise RuleViolation(
-            _(
+            ngettext(
+                "Clause V.1: %(count)d expected unit report is neither accepted nor waived: "
+                "%(units)s.",
                 "Clause V.1: %(count)d expected unit reports are neither accepted nor waived: "
-                "%(units)s."
+                "%(units)s.",
+                len(gaps),
             )
             % {"count": len(gaps), "units": ", ".join(o.unit.name for o in gaps)}
         )
