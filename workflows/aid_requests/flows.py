@@ -37,6 +37,7 @@ class AidRequestFlow(SubjectFlowMixin, flow.Flow):
 
     process_slug = PROCESS
     subject_model = AidRequest
+    subject_related = ("commune", "category")
     step_labels = {
         "draft": _("Drafting by the district"),
         "sign_off": _("District leader sign-off"),

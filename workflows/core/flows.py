@@ -9,11 +9,14 @@ class SubjectFlowMixin:
     """A flow whose process routes one domain record (`subject_model.process`)."""
 
     subject_model: type[models.Model]
+    subject_related: tuple[str, ...] = ()  # what the inbox row reads of a subject
     step_labels: dict = {}
 
     def subjects(self, process_ids) -> dict[int, models.Model]:
         """The records behind these processes, keyed by process id, in one query."""
-        records = self.subject_model._default_manager.filter(process_id__in=process_ids)
+        records = self.subject_model._default_manager.filter(
+            process_id__in=process_ids
+        ).select_related(*self.subject_related)
         return {record.process_id: record for record in records}
 
     def step_label(self, name: str) -> str:

@@ -74,13 +74,7 @@ def assignee_or_queue(activation: Activation, *, user, unit: Unit):
 class ObligationRouting:
     """Both flows route by the matrix rows of the `report` process for the obliged unit."""
 
-    def subjects(self, process_ids) -> dict:
-        """The records behind these processes with their duty, for the shared inbox (one
-        query)."""
-        records = self.subject_model.objects.filter(process_id__in=process_ids).select_related(
-            "obligation__definition", "obligation__unit"
-        )
-        return {record.process_id: record for record in records}
+    subject_related = ("obligation__definition", "obligation__unit")
 
     def actors(self, activation: Activation, *, step: str):
         """Who the matrix names for the step, for the obliged unit, today."""

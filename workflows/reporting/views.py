@@ -388,8 +388,7 @@ def consolidation_act(request, year: int, action: str):
 def _dashboard_filter(request) -> forms.DashboardForm:
     _require_oversight(request.user)
     form = forms.DashboardForm(
-        {"year": selectors.latest_reporting_year(), "kind": UnitKind.DISTRICT}
-        | request.GET.dict()
+        {"year": selectors.latest_reporting_year(), "kind": UnitKind.DISTRICT} | request.GET.dict()
     )
     if not form.is_valid():
         raise Http404
