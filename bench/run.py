@@ -20,6 +20,8 @@ from .database import Server, scratch_database
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PLAN_FILE = ROOT / "agencies" / "plans" / "ninh-thuan-372.yaml"
+# A quick run makes templates of two categories only: one reviewed in parallel, one not.
+QUICK_CATEGORIES = ("nutrition", "health")
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -29,10 +31,15 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, help="seconds of P1 per engine and workers")
     parser.add_argument("--requests", type=int, help="HTTP requests per officer in P2")
     parser.add_argument("--name", help="results file stem (default: latest, or quick)")
+    parser.add_argument(
+        "--what-if",
+        action="store_true",
+        help="measure P2 again with the changes the benchmark recommends (bench/README.md)",
+    )
     args = parser.parse_args(argv)
     args.scale = args.scale or (2 if args.quick else 51)
     args.duration = args.duration or (4.0 if args.quick else 45.0)
-    args.requests = args.requests or 200
+    args.requests = args.requests or (50 if args.quick else 200)
     args.name = args.name or ("quick" if args.quick else "latest")
     if not 1 <= args.scale <= 51:
         parser.error("--scale is a number of provinces, 1 to 51")
@@ -106,11 +113,13 @@ def run(args: argparse.Namespace) -> dict:
         call_command("migrate", verbosity=0)
         call_command("loadplan", str(PLAN_FILE), verbosity=0)
         plan = Plan.objects.get()
-        generated = generate(plan, Scale(args.scale))
+        generated = generate(
+            plan, Scale(args.scale), categories=QUICK_CATEGORIES if args.quick else None
+        )
         print(f"bench: generated {generated.counts} in {generated.seconds}", flush=True)
         connections.close_all()
         results = {"scale": asdict(generated)}
-        results["p2"] = inbox.run(requests=args.requests)
+        results["p2"] = inbox.run(requests=args.requests, what_if=args.what_if)
         print("bench: P2 done", flush=True)
         results["p1"] = throughput.run(
             server=server,

@@ -159,7 +159,13 @@ def statements_of_lifecycles(cast: Cast) -> dict:
         "per_human_step": _summary(everything, human_steps),
         "by_action": {action: _summary(c, len(c)) for action, c in by_action.items()},
         "max_statements_in_one_action": max(count.statements for count in everything),
+        "sql_of_one_approve": _outline(by_action["approve"][0]),
     }
+
+
+def _outline(count: StatementCount) -> list[str]:
+    """Each statement's first words: enough to see what a step reads and writes."""
+    return [" ".join(statement.split())[:140] for statement in count.sql]
 
 
 def statements_of_baseline() -> dict:
@@ -169,7 +175,12 @@ def statements_of_baseline() -> dict:
     user = baseline_user()
     with counting() as count:
         run_cycle(user)
-    return {"lifecycles": 1, "human_steps": 1, "per_human_step": _summary([count], 1)}
+    return {
+        "lifecycles": 1,
+        "human_steps": 1,
+        "per_human_step": _summary([count], 1),
+        "sql_of_one_cycle": _outline(count),
+    }
 
 
 def pgbench_program() -> str | None:

@@ -12,6 +12,8 @@ INSTALLED_APPS = [*INSTALLED_APPS, "bench.baseline_flow"]
 # Generated officers never log in with a password; hashing would only slow the generator.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The benchmark never runs collectstatic: WhiteNoise looks files up when asked (as in tests).
+WHITENOISE_AUTOREFRESH = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
