@@ -42,7 +42,7 @@ messages: install
 # Benchmark on PostgreSQL (DATABASE_URL names the server; default postgres@127.0.0.1:5432): the
 # harness creates and drops its own database and writes bench/results/ (bench/README.md).
 bench: install
-	$(PY) -m bench.run --what-if $(BENCH_ARGS)
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 bench-quick: install
 	$(PY) -m bench.run --quick $(BENCH_ARGS)

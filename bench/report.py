@@ -137,6 +137,7 @@ def _met(target: Target) -> str:
 def markdown(results: dict) -> str:
     """The results table and the figures behind it."""
     run, scale = results["run"], results["scale"]
+    previous = results.get("previous") or {}
     lines = [
         f"# Benchmark results ({'quick' if run['quick'] else 'full'} run)",
         "",
@@ -155,13 +156,14 @@ def markdown(results: dict) -> str:
         f"{scale['templates']} requests made through the services, the rest cloned from them; "
         f"generated in {scale['seconds']['total']:.0f} s.",
         "",
-        "| Figure | Value | Target | Met |",
-        "| --- | --- | --- | --- |",
+        f"| Figure | Value | Target | Met | {_previous_heading(previous)} |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for target in map(lambda t: Target(**t), results["targets"]):
         lines.append(
             f"| {target.figure} | {_number(target.value, target.unit)} | "
-            f"{target.sense} {_number(target.limit, target.unit)} | {_met(target)} |"
+            f"{target.sense} {_number(target.limit, target.unit)} | {_met(target)} | "
+            f"{_number(previous.get('values', {}).get(target.key), target.unit)} |"
         )
     lines += _p1_lines(results.get("p1", {})) + _p2_lines(results.get("p2", {}))
     lines += _p3_lines(results.get("p3", {})) + _p4_lines(results.get("p4", {}))
@@ -238,35 +240,7 @@ def _p2_lines(p2: dict) -> list[str]:
         if raw:
             plans += ["", f"Plan of the page's task query, {OFFICER_LABELS[key]}:", "", "```"]
             plans += [*raw["plan"], "```"]
-    return lines + plans + _what_if_lines(p2)
-
-
-def _what_if_lines(p2: dict) -> list[str]:
-    what_if = p2.get("what_if")
-    if not what_if:
-        return []
-    lines = [
-        "",
-        "### P2 what-if: the recommended changes, applied in the benchmark only",
-        "",
-        *(f"- {change}" for change in what_if["changes"].values()),
-        "",
-        "| officer | p50 before → after | p95 before → after | statements | raw SQL |",
-        "| --- | --- | --- | --- | --- |",
-    ]
-    for key, after in what_if["officers"].items():
-        before = p2["officers"][key]
-        raw = [
-            o["raw_sql"]["page"]["execution_ms"] for o in (before, after) if o["raw_sql"]["page"]
-        ]
-        lines.append(
-            f"| {OFFICER_LABELS[key]} | {before['p50_ms']:.1f} → {after['p50_ms']:.1f} ms | "
-            f"{before['p95_ms']:.1f} → {after['p95_ms']:.1f} ms | "
-            f"{before['statements_per_page']} → {after['statements_per_page']} | "
-            + (" → ".join(f"{ms:.2f} ms" for ms in raw) or "n/a")
-            + " |"
-        )
-    return lines
+    return lines + plans
 
 
 def _p3_lines(p3: dict) -> list[str]:
@@ -311,6 +285,35 @@ def _p4_lines(p4: dict) -> list[str]:
             for scope, found in (("one province", p4["provincial"]), ("all", p4["national"]))
         ),
     ]
+
+
+def _previous_heading(previous: dict) -> str:
+    if not previous:
+        return "Previous run"
+    return (
+        f"Previous run ({previous['date'][:10]}, {previous['commit']}; [all]({previous['file']}))"
+    )
+
+
+def archive_previous(directory: Path, stem: str) -> dict:
+    """Move the last results of this name to history/ and return their target values, so that
+    every table shows the run before it: a change's before and after."""
+    last = directory / f"{stem}.json"
+    if not last.exists():
+        return {}
+    data = json.loads(last.read_text())
+    history = directory / "history"
+    history.mkdir(exist_ok=True)
+    commit = data["run"]["commit"].split()[0]
+    kept = history / f"{data['run']['date'][:10]}-{commit}-{stem}.json"
+    last.rename(kept)
+    (directory / f"{stem}.md").unlink(missing_ok=True)
+    return {
+        "date": data["run"]["date"],
+        "commit": data["run"]["commit"],
+        "file": str(kept.relative_to(directory)),
+        "values": {t["key"]: t["value"] for t in data.get("targets", [])},
+    }
 
 
 def write(results: dict, directory: Path, stem: str) -> tuple[Path, Path]:

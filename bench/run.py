@@ -31,11 +31,6 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, help="seconds of P1 per engine and workers")
     parser.add_argument("--requests", type=int, help="HTTP requests per officer in P2")
     parser.add_argument("--name", help="results file stem (default: latest, or quick)")
-    parser.add_argument(
-        "--what-if",
-        action="store_true",
-        help="measure P2 again with the changes the benchmark recommends (bench/README.md)",
-    )
     args = parser.parse_args(argv)
     args.scale = args.scale or (2 if args.quick else 51)
     args.duration = args.duration or (4.0 if args.quick else 45.0)
@@ -119,7 +114,7 @@ def run(args: argparse.Namespace) -> dict:
         print(f"bench: generated {generated.counts} in {generated.seconds}", flush=True)
         connections.close_all()
         results = {"scale": asdict(generated)}
-        results["p2"] = inbox.run(requests=args.requests, what_if=args.what_if)
+        results["p2"] = inbox.run(requests=args.requests)
         print("bench: P2 done", flush=True)
         results["p1"] = throughput.run(
             server=server,
@@ -155,11 +150,13 @@ def _stop(signum: int, _frame) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from .report import write
+    from .report import archive_previous, write
 
     args = parse(argv)
     signal.signal(signal.SIGTERM, _stop)
-    json_path, md_path = write(run(args), RESULTS, args.name)
+    results = run(args)
+    results["previous"] = archive_previous(RESULTS, args.name)
+    json_path, md_path = write(results, RESULTS, args.name)
     print(md_path.read_text())
     print(f"bench: wrote {json_path.relative_to(ROOT)} and {md_path.relative_to(ROOT)}")
 

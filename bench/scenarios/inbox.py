@@ -110,36 +110,8 @@ def measure_officer(client: Client, user, *, requests: int) -> dict:
     }
 
 
-# What-if (`--what-if`): the changes this benchmark recommends, applied to the benchmark's own
-# database and web process only, and P2 measured again on the same data.
-QUEUE_INDEX = (
-    "CREATE INDEX bench_what_if_task_queue ON viewflow_task (owner_permission, created) "
-    "WHERE status = 'NEW' AND owner_id IS NULL"
-)
-WHAT_IF = {
-    "queue_index": "workflows/core: a partial index on viewflow_task (owner_permission, "
-    "created) WHERE status = 'NEW' AND owner_id IS NULL, matching actionable_tasks' queue half",
-    "subjects_select_related": "workflows/aid_requests/flows.py: AidRequestFlow.subjects loads "
-    "commune and category with the requests (inbox_summary reads both on every row)",
-}
-
-
-def _subjects_with_related(flow, process_ids) -> dict:
-    """AidRequestFlow.subjects as recommended: one query, the summary's relations joined."""
-    from workflows.aid_requests.models import AidRequest
-
-    records = AidRequest.objects.filter(process_id__in=process_ids).select_related(
-        "commune", "category"
-    )
-    return {record.process_id: record for record in records}
-
-
-def web_worker(*, index: int, barrier, requests: int, what_if: bool = False) -> dict:
+def web_worker(*, index: int, barrier, requests: int) -> dict:
     """The web process: serves every officer's page `requests` times."""
-    if what_if:
-        from workflows.aid_requests.flows import AidRequestFlow
-
-        AidRequestFlow.subjects = _subjects_with_related
     barrier.wait()
     with bench_clock():
         users = get_user_model().objects.in_bulk(OFFICERS.values(), field_name="username")
@@ -149,21 +121,8 @@ def web_worker(*, index: int, barrier, requests: int, what_if: bool = False) -> 
         }
 
 
-def run(*, requests: int, what_if: bool = False) -> dict:
-    """P2 in a fresh web process, whose peak RSS is the web figure of the memory target; with
-    `what_if`, again in another web process with the recommended changes (the index is
-    dropped afterwards, so later scenarios see the schema as migrated)."""
+def run(*, requests: int) -> dict:
+    """P2 in a fresh web process, whose peak RSS is the web figure of the memory target."""
     (result,) = run_workers(f"{__name__}:web_worker", 1, requests=requests)
-    found = {"officers": result, "web_process_peak_rss_mb": result.pop("peak_rss_mb")}
-    if what_if:
-        with connection.cursor() as cursor:
-            cursor.execute(QUEUE_INDEX)
-            cursor.execute("ANALYZE viewflow_task")
-        try:
-            (after,) = run_workers(f"{__name__}:web_worker", 1, requests=requests, what_if=True)
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("DROP INDEX bench_what_if_task_queue")
-        after.pop("peak_rss_mb")
-        found["what_if"] = {"changes": WHAT_IF, "officers": after}
-    return found
+    peak = result.pop("peak_rss_mb")
+    return {"officers": result, "web_process_peak_rss_mb": peak}

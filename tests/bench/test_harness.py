@@ -4,6 +4,8 @@ PostgreSQL-only parts (EXPLAIN ANALYZE, pgbench, the scratch database) skip on S
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
@@ -188,3 +190,16 @@ def test_report_marks_targets_met_missed_or_not_measured():
     assert found["p2_p95_district_officer"] is True
     assert found["p2_ratio_district_officer"] is False
     assert found["p3_seconds"] is None
+
+
+def test_report_keeps_the_previous_run_for_before_and_after(tmp_path):
+    last = {
+        "run": {"date": "2026-11-29T08:00:00+00:00", "commit": "abc1234 (uncommitted changes)"},
+        "targets": [{"key": "p1_statements", "value": 21.0}],
+    }
+    (tmp_path / "latest.json").write_text(json.dumps(last))
+    previous = report.archive_previous(tmp_path, "latest")
+    assert previous["values"] == {"p1_statements": 21.0}
+    assert (tmp_path / previous["file"]).exists()
+    assert not (tmp_path / "latest.json").exists()
+    assert report.archive_previous(tmp_path, "latest") == {}
