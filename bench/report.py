@@ -290,9 +290,8 @@ def _p4_lines(p4: dict) -> list[str]:
 def _previous_heading(previous: dict) -> str:
     if not previous:
         return "Previous run"
-    return (
-        f"Previous run ({previous['date'][:10]}, {previous['commit']}; [all]({previous['file']}))"
-    )
+    commit = previous["commit"].split()[0]
+    return f"Previous run ([{previous['date'][:10]}, {commit}]({previous['file']}))"
 
 
 def archive_previous(directory: Path, stem: str) -> dict:
