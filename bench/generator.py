@@ -147,7 +147,9 @@ def plan_province(plan: Plan) -> Province:
 
 def add_synthetic_province(plan: Plan, number: int, communes: int) -> Province:
     """A province shaped like Ninh Thuận: the same agencies, districts of about nine target
-    communes, one officer, supervisor and leader per unit. Codes start with `pNN-`."""
+    communes, one officer, supervisor and leader per unit. Codes start with `pNN-`. It gets no
+    responsibility rows: agencies.selectors.responsibilities_for is not scoped by plan, so
+    another province's rows would route Ninh Thuận's requests; its history is cloned."""
     prefix = f"p{number:02d}"
     province_plan = Plan.objects.create(
         code=f"{prefix}-synthetic",
