@@ -7,8 +7,6 @@ from django.contrib.auth.backends import BaseBackend
 
 from .selectors import PERMISSION_PREFIX, permissions_of
 
-_CACHE = "_agencies_act_perm_cache"
-
 
 class MembershipBackend(BaseBackend):
     """Grants `agencies.act.<unit>.<role>` for each membership current today (Vietnam time)."""
@@ -16,9 +14,7 @@ class MembershipBackend(BaseBackend):
     def get_all_permissions(self, user_obj, obj=None) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
-        if not hasattr(user_obj, _CACHE):
-            setattr(user_obj, _CACHE, permissions_of(user_obj))
-        return getattr(user_obj, _CACHE)
+        return permissions_of(user_obj)
 
     def has_perm(self, user_obj, perm, obj=None) -> bool:
         if not perm.startswith(PERMISSION_PREFIX + "."):

@@ -2,7 +2,7 @@
 
 from django.utils.functional import SimpleLazyObject
 
-from .selectors import memberships_of
+from .selectors import current_memberships
 
 
 def memberships(request) -> dict:
@@ -11,8 +11,4 @@ def memberships(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {
-        "current_memberships": SimpleLazyObject(
-            lambda: list(memberships_of(user).order_by("unit__kind", "unit__code", "role__code"))
-        )
-    }
+    return {"current_memberships": SimpleLazyObject(lambda: current_memberships(user))}

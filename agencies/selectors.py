@@ -42,10 +42,34 @@ def units_for_user(user, *, on: dt.date | None = None, role: str | None = None) 
     return Unit.objects.filter(pk__in=memberships.values("unit_id")).order_by("kind", "code")
 
 
+_MEMO = "_agencies_current_memberships"
+
+
+def current_memberships(user) -> list[Membership]:
+    """Today's memberships, read once per user object (a request, a task run): the header,
+    the inbox and the door all ask, and the answer is one query."""
+    day = today()
+    memo = getattr(user, _MEMO, None)
+    if memo is None or memo[0] != day:
+        rows = memberships_of(user, on=day).order_by("unit__kind", "unit__code", "role__code")
+        memo = (day, list(rows))
+        setattr(user, _MEMO, memo)
+    return memo[1]
+
+
+def forget_memberships(user) -> None:
+    """Drop the memo after memberships change, so the next question reads them again."""
+    if hasattr(user, _MEMO):
+        delattr(user, _MEMO)
+
+
 def permissions_of(user, *, on: dt.date | None = None) -> set[str]:
-    """Every act permission (unit × role) the user holds on the date."""
-    rows = memberships_of(user, on=on).values_list("unit__code", "role__code")
-    return {permission_for(unit_code=u, role_code=r) for u, r in rows}
+    """Every act permission (unit × role) the user holds on the date (default today)."""
+    if on is None:
+        pairs = [(m.unit.code, m.role.code) for m in current_memberships(user)]
+    else:
+        pairs = memberships_of(user, on=on).values_list("unit__code", "role__code")
+    return {permission_for(unit_code=u, role_code=r) for u, r in pairs}
 
 
 def has_membership(user, *, unit: Unit, role: str, on: dt.date | None = None) -> bool:

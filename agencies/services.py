@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .models import Membership, Role, Unit
+from .selectors import forget_memberships
 
 
 @transaction.atomic
@@ -29,6 +30,8 @@ def grant_membership(
     ):
         valid_from = max(valid_from, unit.valid_from)
         valid_to = unit.valid_to if valid_to is None else min(valid_to, unit.valid_to or valid_to)
-    return Membership.objects.create(
+    membership = Membership.objects.create(
         user=user, unit=unit, role=role_obj, valid_from=valid_from, valid_to=valid_to
     )
+    forget_memberships(user)
+    return membership
