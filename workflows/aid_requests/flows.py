@@ -28,6 +28,10 @@ def status_is(*statuses: str):
     return lambda activation: subject(activation).status in statuses
 
 
+rejected = status_is(Status.REJECTED)
+withdrawn = status_is(Status.WITHDRAWN)
+
+
 class AidRequestFlow(SubjectFlowMixin, flow.Flow):
     """Aid request
 
@@ -51,14 +55,12 @@ class AidRequestFlow(SubjectFlowMixin, flow.Flow):
     lock_impl = lock.select_for_update_lock
 
     start = flow.StartHandle(this.start_request).Next(this.draft)
-    draft = Step().Assign(this.drafter).Next(this.route_draft)
-    route_draft = flow.Switch().Case(this.end, status_is(Status.WITHDRAWN)).Default(this.sign_off)
-    sign_off = Step().Next(this.route_sign_off)
-    route_sign_off = (
-        flow.Switch()
+    draft = Step().Assign(this.drafter).Next(this.sign_off).Case(this.end, withdrawn)
+    sign_off = (
+        Step()
+        .Next(this.split_review)
         .Case(this.draft, status_is(Status.RETURNED))
-        .Case(this.end, status_is(Status.REJECTED))
-        .Default(this.split_review)
+        .Case(this.end, rejected)
     )
     split_review = FanOut().Next(this.review, data_source=this.reviewers)
     review = Step().Next(this.join_review)
@@ -66,19 +68,17 @@ class AidRequestFlow(SubjectFlowMixin, flow.Flow):
     route_review = (
         flow.Switch()
         .Case(this.draft, status_is(Status.RETURNED))
-        .Case(this.end, status_is(Status.REJECTED))
+        .Case(this.end, rejected)
         .Default(this.consolidate)
     )
-    consolidate = Step().Next(this.route_consolidate)
-    route_consolidate = (
-        flow.Switch()
-        .Case(this.end, status_is(Status.REJECTED))
+    consolidate = (
+        Step()
+        .Next(this.approve)
+        .Case(this.end, rejected)
         .Case(this.approve_ppc, this.above_threshold)
-        .Default(this.approve)
     )
-    approve = Step().Next(this.route_approval)
-    approve_ppc = Step().Next(this.route_approval)
-    route_approval = flow.Switch().Case(this.end, status_is(Status.REJECTED)).Default(this.deliver)
+    approve = Step().Next(this.deliver).Case(this.end, rejected)
+    approve_ppc = Step().Next(this.deliver).Case(this.end, rejected)
     deliver = Step().Next(this.confirm_delivery)
     confirm_delivery = Step().Next(this.end)
     end = flow.End()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from viewflow import this
 from viewflow.workflow import Activation, nodes
+from viewflow.workflow.base import Edge
 
 from .errors import NoResponsibleUnit
 
@@ -19,14 +21,47 @@ def actor_data(actor) -> dict:
     }
 
 
+class StepActivation(nodes.ViewActivation):
+    """Goes straight to the node the step's cases pick for the record's new state: no gateway
+    task between a decision and where it leads (fewer rows and statements per step)."""
+
+    @Activation.status.super()
+    def create_next(self):
+        yield self.flow_task.next_node(self)._create(self, self.task.token)
+
+
 class Step(nodes.View):
     """A human step: its task carries the owner permission of the unit and role the matrix
     names for this step and subject, fixed when the task is created."""
 
+    activation_class = StepActivation
     _owner_permission_obj = None
 
     def __init__(self, **kwargs):
         super().__init__(view=None, **kwargs)
+        self._cases: list = []
+
+    def Case(self, node, condition):  # noqa: N802 (viewflow's fluent API)
+        """Go to `node` instead of Next when `condition(activation)` holds (first match)."""
+        self._cases.append((node, condition))
+        return self
+
+    def _resolve(self, instance):
+        super()._resolve(instance)
+        self._cases = [
+            (this.resolve(instance, n), this.resolve(instance, c)) for n, c in self._cases
+        ]
+
+    def _outgoing(self):
+        yield from super()._outgoing()
+        for node, _condition in self._cases:
+            yield Edge(src=self, dst=node, edge_class="cond_true")
+
+    def next_node(self, activation: Activation):
+        for node, condition in self._cases:
+            if condition(activation):
+                return node
+        return self._next
 
     def calc_owner_permission(self, activation: Activation) -> str:
         actor = activation.task.data.get("actor")

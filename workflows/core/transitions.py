@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from viewflow.workflow import STATUS
@@ -167,9 +168,11 @@ def perform(
         with transition_errors(record):
             result = apply(record, context)
             record.save()
-        activation = task.flow_task.activation_class(task)
         if task.status == STATUS.NEW:
-            activation.assign(user)
+            # Taking the task from the queue: the permission was checked above, and complete()
+            # saves the task, so viewflow's assign() and its extra UPDATE are not needed.
+            task.owner, task.status, task.assigned = user, STATUS.ASSIGNED, timezone.now()
+        activation = task.flow_task.activation_class(task)
         activation.start(None)
         activation.execute()
         record_event(
