@@ -8,3 +8,6 @@ class AgenciesConfig(AppConfig):
     name = "agencies"
     verbose_name = _("Agencies and plan")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401 (connects the matrix-version receivers)

@@ -45,7 +45,7 @@ from .models import (
     Unit,
     UnitKind,
 )
-from .selectors import today
+from .selectors import bump_matrix_version, today
 
 SECTIONS = (
     "plan",
@@ -1367,4 +1367,9 @@ def load_plan(*, plan_file: PlanFile, on: dt.date | None = None) -> LoadResult:
     errors = _database_conflicts(plan_file)
     if errors:
         raise PlanFileError(errors)
-    return _Loader(plan_file=plan_file, day=on or today()).run()
+    result = _Loader(plan_file=plan_file, day=on or today()).run()
+    # Bulk writes send no signals: tell every process the matrix changed, now and at commit
+    # (a reader between the two would otherwise memoise the old rows).
+    bump_matrix_version()
+    transaction.on_commit(bump_matrix_version)
+    return result

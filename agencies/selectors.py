@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -113,6 +114,35 @@ def responsibilities_for(
     return rows.select_related("unit", "role", "clause").order_by("id")
 
 
+MATRIX_VERSION_KEY = "agencies:matrix-version"
+_matrix_memo: dict = {"version": None, "rows": {}}
+
+
+def _matrix_rows(
+    *, process: str, step: str, day: dt.date, category_code: str | None
+) -> list[tuple[Unit | None, str, str, str, int]]:
+    """The matrix rows of a step as plain tuples, memoised per process until the plan data
+    changes (signals bump the version in the shared cache): every new task asks for them."""
+    version = cache.get(MATRIX_VERSION_KEY, 0)
+    if _matrix_memo["version"] != version or len(_matrix_memo["rows"]) > 10_000:
+        _matrix_memo.update(version=version, rows={})
+    key = (process, step, day, category_code)
+    if key not in _matrix_memo["rows"]:
+        rows = responsibilities_for(process=process, step=step, on=day, category_code=category_code)
+        _matrix_memo["rows"][key] = [
+            (row.unit, row.unit_kind, row.role.code, row.clause.code, row.pk) for row in rows
+        ]
+    return _matrix_memo["rows"][key]
+
+
+def bump_matrix_version() -> None:
+    """Called whenever plan data changes, so every process re-reads the matrix."""
+    try:
+        cache.incr(MATRIX_VERSION_KEY)
+    except ValueError:
+        cache.set(MATRIX_VERSION_KEY, 1, timeout=None)
+
+
 def actors_for(
     *,
     process: str,
@@ -125,17 +155,17 @@ def actors_for(
     day = on or today()
     actors: list[Actor] = []
     seen: set[tuple[int, str]] = set()
-    rows = responsibilities_for(process=process, step=step, on=day, category_code=category_code)
-    for row in rows:
-        if row.unit_id:
-            unit: Unit | None = row.unit
+    rows = _matrix_rows(process=process, step=step, day=day, category_code=category_code)
+    for fixed_unit, unit_kind, role, clause, responsibility_id in rows:
+        if fixed_unit is not None:
+            unit: Unit | None = fixed_unit
         else:
-            unit = ancestor_of_kind(subject_unit, row.unit_kind) if subject_unit else None
-        if unit is None or not unit.is_valid_on(day) or (unit.pk, row.role.code) in seen:
+            unit = ancestor_of_kind(subject_unit, unit_kind) if subject_unit else None
+        if unit is None or not unit.is_valid_on(day) or (unit.pk, role) in seen:
             continue  # a unit named twice (under two clauses) acts once, under the first
-        seen.add((unit.pk, row.role.code))
+        seen.add((unit.pk, role))
         actors.append(
-            Actor(unit=unit, role=row.role.code, clause=row.clause.code, responsibility_id=row.pk)
+            Actor(unit=unit, role=role, clause=clause, responsibility_id=responsibility_id)
         )
     return actors
 

@@ -158,3 +158,20 @@ def test_target_communes_per_district_and_date(plan, district, on, expected):
 def test_target_communes_of_the_province(plan):
     assert target_communes(on=dt.date(2022, 3, 1)).count() == 28
     assert not target_communes(on=dt.date(2026, 1, 1)).exists()
+
+
+def test_matrix_memo_follows_plan_changes(plan, django_assert_num_queries):
+    """actors_for memoises the matrix, and a change of plan data is seen at once."""
+    import datetime as dt
+
+    from agencies.models import Responsibility, Unit
+    from agencies.selectors import actors_for
+
+    day = dt.date(2023, 3, 15)
+    first = actors_for(process="aid_request", step="consolidate", on=day)
+    with django_assert_num_queries(0):
+        assert actors_for(process="aid_request", step="consolidate", on=day) == first
+    row = Responsibility.objects.filter(process="aid_request", step="consolidate").first()
+    row.unit = Unit.objects.get(code="doh")
+    row.save()
+    assert actors_for(process="aid_request", step="consolidate", on=day)[0].unit.code == "doh"
