@@ -9,7 +9,7 @@ from viewflow.workflow import Activation, flow, lock
 
 from agencies.selectors import actors_for, has_membership
 from workflows.core.flows import SubjectFlowMixin
-from workflows.core.nodes import FanOut, Step, actor_data
+from workflows.core.nodes import FanOut, RoutedJoin, Step, actor_data
 
 from .models import AidRequest, Status
 
@@ -64,12 +64,11 @@ class AidRequestFlow(SubjectFlowMixin, flow.Flow):
     )
     split_review = FanOut().Next(this.review, data_source=this.reviewers)
     review = Step().Next(this.join_review)
-    join_review = flow.Join(continue_on_condition=this.review_decided).Next(this.route_review)
-    route_review = (
-        flow.Switch()
+    join_review = (
+        RoutedJoin(continue_on_condition=this.review_decided)
+        .Next(this.consolidate)
         .Case(this.draft, status_is(Status.RETURNED))
         .Case(this.end, rejected)
-        .Default(this.consolidate)
     )
     consolidate = (
         Step()
@@ -83,13 +82,10 @@ class AidRequestFlow(SubjectFlowMixin, flow.Flow):
     confirm_delivery = Step().Next(this.end)
     end = flow.End()
 
-    def start_request(self, activation: Activation, request: AidRequest) -> AidRequest:
-        """Bind the new process to the request it routes."""
+    def start_request(self, activation: Activation, request: AidRequest):
+        """The new process routes this request; the caller binds it once it is saved."""
         activation.process.subject = request
-        activation.process.save()
-        request.process = activation.process
-        AidRequest.objects.filter(pk=request.pk).update(process=activation.process)
-        return request
+        return activation.process
 
     def actors(self, activation: Activation, *, step: str):
         """Who the matrix names for the step, for this request's district, today."""

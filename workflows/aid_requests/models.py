@@ -7,7 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -149,10 +149,6 @@ class AidRequest(ConcurrentTransitionMixin, models.Model):
 
     def is_delivery_overdue(self, today: dt.date) -> bool:
         return self.status == Status.APPROVED and self.delivery_due < today
-
-    def recompute_total(self) -> None:
-        """Totals are computed from the lines, never typed."""
-        self.requested_total = self.lines.aggregate(t=Sum(F("quantity") * F("unit_cost")))["t"] or 0
 
     # --- state machine: the door (workflows.core.transitions.perform) calls these ---
 

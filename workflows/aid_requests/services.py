@@ -16,6 +16,7 @@ from agencies.models import Category, FundingSource, Unit
 from agencies.selectors import target_communes, today
 from workflows.core.attachments import validate_attachment
 from workflows.core.errors import PermissionDenied, RuleViolation
+from workflows.core.nodes import actor_data
 from workflows.core.permissions import require_actor
 from workflows.core.selectors import open_tasks
 from workflows.core.transitions import StepContext, entered, perform, record_event, require_reason
@@ -90,13 +91,18 @@ def validate_request(data: RequestInput, *, on: dt.date) -> None:
         raise ValidationError(errors)
 
 
-def _write_lines(request: AidRequest, lines: Iterable[Line]) -> None:
-    request.lines.all().delete()
+def total_of(lines: Iterable[Line]) -> int:
+    """Totals are computed from the lines, never typed."""
+    return sum(x.quantity * x.unit_cost for x in lines)
+
+
+def _write_lines(request: AidRequest, lines: Iterable[Line], *, replace: bool = True) -> None:
+    if replace:
+        request.lines.all().delete()
     AidRequestLine.objects.bulk_create(
         AidRequestLine(request=request, item=x.item, quantity=x.quantity, unit_cost=x.unit_cost)
         for x in lines
     )
-    request.recompute_total()
 
 
 def _attach(request: AidRequest, files: Iterable[UploadedFile], *, kind: str, user) -> None:
@@ -130,19 +136,20 @@ def create_request(
         children_other=data.children_other,
         ethnic_breakdown=data.ethnic_breakdown or {},
         justification=data.justification,
+        requested_total=total_of(data.lines),
         drafted_by=user,
     )
-    _write_lines(request, data.lines)
-    request.save()
+    _write_lines(request, data.lines, replace=False)
     _attach(request, attachments, kind=Attachment.Kind.NEEDS_ASSESSMENT, user=user)
-    AidRequestFlow.start.run(request=request)
+    request.process = AidRequestFlow.start.run(request=request)
+    AidRequest.objects.filter(pk=request.pk).update(process=request.process)
     record_event(
         subject=request,
         action="create",
         user=user,
         process=request.process,
-        task=request.process.task_set.get(flow_task=AidRequestFlow.draft),
         to_status=request.status,
+        actor=actor_data(actor),
     )
     return request
 
@@ -176,6 +183,7 @@ def update_draft(
         request.period_start = dt.date(data.year, 1, 1)
         request.period_end = request.delivery_due = dt.date(data.year, 12, 31)
         _write_lines(request, data.lines)
+        request.requested_total = total_of(data.lines)
         request.save()
         _attach(request, attachments, kind=Attachment.Kind.NEEDS_ASSESSMENT, user=user)
         record_event(

@@ -21,24 +21,17 @@ def actor_data(actor) -> dict:
     }
 
 
-class StepActivation(nodes.ViewActivation):
-    """Goes straight to the node the step's cases pick for the record's new state: no gateway
-    task between a decision and where it leads (fewer rows and statements per step)."""
-
-    @Activation.status.super()
-    def create_next(self):
-        yield self.flow_task.next_node(self)._create(self, self.task.token)
+def routed_next(activation: Activation):
+    """Go straight to the node the cases pick for the record's new state: no gateway task
+    between a decision and where it leads (fewer rows and statements per step)."""
+    yield activation.flow_task.next_node(activation)._create(activation, activation.task.token)
 
 
-class Step(nodes.View):
-    """A human step: its task carries the owner permission of the unit and role the matrix
-    names for this step and subject, fixed when the task is created."""
+class RoutedNodeMixin:
+    """`.Next(default).Case(node, condition)…`: the first case whose condition holds wins."""
 
-    activation_class = StepActivation
-    _owner_permission_obj = None
-
-    def __init__(self, **kwargs):
-        super().__init__(view=None, **kwargs)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self._cases: list = []
 
     def Case(self, node, condition):  # noqa: N802 (viewflow's fluent API)
@@ -62,6 +55,23 @@ class Step(nodes.View):
             if condition(activation):
                 return node
         return self._next
+
+
+class StepActivation(nodes.ViewActivation):
+    @Activation.status.super()
+    def create_next(self):
+        yield from routed_next(self)
+
+
+class Step(RoutedNodeMixin, nodes.View):
+    """A human step: its task carries the owner permission of the unit and role the matrix
+    names for this step and subject, fixed when the task is created."""
+
+    activation_class = StepActivation
+    _owner_permission_obj = None
+
+    def __init__(self, **kwargs):
+        super().__init__(view=None, **kwargs)
 
     def calc_owner_permission(self, activation: Activation) -> str:
         actor = activation.task.data.get("actor")
@@ -102,3 +112,15 @@ class FanOut(nodes.Split):
     def Next(self, node, case=None, data_source=None):  # noqa: N802 (viewflow's fluent API)
         self._activate_next.append((node, case, data_source))
         return self
+
+
+class RoutedJoinActivation(nodes.JoinActivation):
+    @Activation.status.super()
+    def create_next(self):
+        yield from routed_next(self)
+
+
+class RoutedJoin(RoutedNodeMixin, nodes.Join):
+    """A join that routes by cases once its branches are in (e.g. a review round's outcome)."""
+
+    activation_class = RoutedJoinActivation
