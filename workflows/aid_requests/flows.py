@@ -42,6 +42,15 @@ class AidRequestFlow(SubjectFlowMixin, flow.Flow):
     process_slug = PROCESS
     subject_model = AidRequest
     subject_related = ("commune", "category")
+    subject_fields = (
+        "process_id",
+        "status",
+        "year",
+        "commune__name_vi",
+        "commune__name_en",
+        "category__name_vi",
+        "category__name_en",
+    )
     step_labels = {
         "draft": _("Drafting by the district"),
         "sign_off": _("District leader sign-off"),

@@ -9,7 +9,8 @@ class SubjectFlowMixin:
     """A flow whose process routes one domain record (`subject_model.process`)."""
 
     subject_model: type[models.Model]
-    subject_related: tuple[str, ...] = ()  # what the inbox row reads of a subject
+    subject_related: tuple[str, ...] = ()  # what the inbox row reads of a subject …
+    subject_fields: tuple[str, ...] = ()  # … and only these columns, when given
     step_labels: dict = {}
 
     def subjects(self, process_ids) -> dict[int, models.Model]:
@@ -17,6 +18,8 @@ class SubjectFlowMixin:
         records = self.subject_model._default_manager.filter(
             process_id__in=process_ids
         ).select_related(*self.subject_related)
+        if self.subject_fields:
+            records = records.only(*self.subject_fields)
         return {record.process_id: record for record in records}
 
     def step_label(self, name: str) -> str:
