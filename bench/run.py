@@ -91,6 +91,10 @@ def run(args: argparse.Namespace) -> dict:
     server = Server.from_environment()
     started = time.perf_counter()
     load_start = _load()
+    # The code measured is the tree as it is now: others may commit while the run goes on.
+    commit = _command("git", "rev-parse", "--short", "HEAD") + (
+        " (uncommitted changes)" if _command("git", "status", "--porcelain") else ""
+    )
     with scratch_database(server) as database:
         os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.bench"
         import django
@@ -133,8 +137,7 @@ def run(args: argparse.Namespace) -> dict:
             "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "quick": args.quick,
             "arguments": {k: v for k, v in vars(args).items() if k != "name"},
-            "commit": _command("git", "rev-parse", "--short", "HEAD")
-            + (" (uncommitted changes)" if _command("git", "status", "--porcelain") else ""),
+            "commit": commit,
             "machine": machine(),
             "load_average_start": load_start,
             "load_average_end": _load(),

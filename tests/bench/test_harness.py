@@ -120,7 +120,7 @@ def test_p2_measures_an_officers_first_page(generated):
         user = get_user_model().objects.get(username="dolisa.officer")
         found = inbox.measure_officer(Client(), user, requests=3)
     assert found["p50_ms"] > 0 and found["p95_ms"] >= found["p50_ms"]
-    assert found["rows"]["page"] == found["rows"]["assigned"] + found["rows"]["queue"] > 0
+    assert 0 < found["rows"]["page"] <= found["rows"]["assigned"] + found["rows"]["queue"]
     assert found["statements_per_page"] > 0
     if connection.vendor == "postgresql":
         assert found["raw_sql"]["page"]["execution_ms"] > 0
