@@ -16,5 +16,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 DEMO_ALLOWED = True
+# Work queued from a test runs in the test (a real worker is started only by tests marked
+# `celery`, which send their tasks to Redis by name).
+CELERY_TASK_ALWAYS_EAGER = True
 MEDIA_ROOT = tempfile.mkdtemp(prefix="hotro-test-media-")  # uploads never land in the tree
 WHITENOISE_AUTOREFRESH = True  # tests never run collectstatic: look files up per request

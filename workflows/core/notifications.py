@@ -39,30 +39,44 @@ def notification_key(*, subject: models.Model, kind: str, day: dt.date, recipien
     return f"{subject_type.pk}:{subject.pk}:{kind}:{day.isoformat()}:{recipient_id}"
 
 
+BATCH = 1000
+
+
 def notify(notices: Iterable[Notice]) -> None:
-    """Record the notices (a key already recorded is skipped); after commit, send every notice
-    still unsent: these, and any that an interrupted run recorded but did not send."""
-    rows = [
-        Notification(
-            recipient_id=notice.recipient_id,
-            kind=notice.kind,
-            subject_type=ContentType.objects.get_for_model(notice.subject),
-            subject_id=notice.subject.pk,
-            day=notice.day,
-            key=notification_key(
-                subject=notice.subject,
-                kind=notice.kind,
-                day=notice.day,
+    """Record the notices in batches (a key already recorded is skipped); after commit, queue
+    the sending task, which sends every notice still unsent: these, and any that an
+    interrupted run recorded but did not send. Recording never waits for the mail server."""
+    batch: list[Notification] = []
+    for notice in notices:
+        batch.append(
+            Notification(
                 recipient_id=notice.recipient_id,
-            ),
-            title=notice.title[:255],
-            body=notice.body,
-            url=notice.url,
+                kind=notice.kind,
+                subject_type=ContentType.objects.get_for_model(notice.subject),
+                subject_id=notice.subject.pk,
+                day=notice.day,
+                key=notification_key(
+                    subject=notice.subject,
+                    kind=notice.kind,
+                    day=notice.day,
+                    recipient_id=notice.recipient_id,
+                ),
+                title=notice.title[:255],
+                body=notice.body,
+                url=notice.url,
+            )
         )
-        for notice in notices
-    ]
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    transaction.on_commit(send_pending)
+        if len(batch) == BATCH:
+            Notification.objects.bulk_create(batch, ignore_conflicts=True)
+            batch = []
+    Notification.objects.bulk_create(batch, ignore_conflicts=True)
+    transaction.on_commit(_queue_sending)
+
+
+def _queue_sending() -> None:
+    from .tasks import send_notifications
+
+    send_notifications.delay()
 
 
 def _email(recipient, rows: list[Notification]) -> EmailMessage:

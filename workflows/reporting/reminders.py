@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
+from itertools import chain
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -39,7 +40,7 @@ def _fmt(day: dt.date) -> str:
 
 
 def _obligation_notice(
-    obligation: Obligation, *, kind: str, day: dt.date, on: dt.date, recipient_id: int
+    obligation: Obligation, *, kind: str, day: dt.date, on: dt.date, recipient_id: int, url: str
 ) -> Notice:
     """A reminder before the due day, or an escalation after it, for the schedule's `day`,
     sent `on` a day (later when a run was missed), in the plan's language."""
@@ -77,7 +78,7 @@ def _obligation_notice(
         day=day,
         title=title % values,
         body=body % values,
-        url=obligation.get_absolute_url(),
+        url=url,
     )
 
 
@@ -87,16 +88,24 @@ def reminders_due(*, day: dt.date) -> Iterator[Notice]:
     for definition in ObligationDefinition.objects.exclude(reminder_days=[]):
         offsets = [day + dt.timedelta(days=n) for n in definition.reminder_days]
         due_days |= Q(definition=definition, due_on__in=offsets)
+    already = Notification.objects.filter(
+        subject_type=ContentType.objects.get_for_model(Obligation),
+        subject_id=OuterRef("pk"),
+        kind=REMINDER,
+        day=day,
+    )
     obligations = list(
         Obligation.objects.outstanding()
         .filter(due_days)
+        .exclude(Exists(already))
         .select_related("definition__clause", "unit")
     )
     officers = members_by_unit(unit_ids={o.unit_id for o in obligations}, role=OFFICER, on=day)
     for obligation in obligations:
+        url = obligation.get_absolute_url()
         for user_id in sorted(officers.get(obligation.unit_id, ())):
             yield _obligation_notice(
-                obligation, kind=REMINDER, day=day, on=day, recipient_id=user_id
+                obligation, kind=REMINDER, day=day, on=day, recipient_id=user_id, url=url
             )
 
 
@@ -146,9 +155,10 @@ def escalations_due(*, day: dt.date, at: dt.datetime) -> Iterator[Notice]:
             scheduled = obligation.due_on + dt.timedelta(
                 days=every * (obligation.days_overdue(on=day) // every)
             )
+            url = obligation.get_absolute_url()
             for user_id in sorted(recipients[obligation.pk]):
                 yield _obligation_notice(
-                    obligation, kind=OVERDUE, day=scheduled, on=day, recipient_id=user_id
+                    obligation, kind=OVERDUE, day=scheduled, on=day, recipient_id=user_id, url=url
                 )
 
 
@@ -157,7 +167,8 @@ def scan_obligations(*, at: dt.datetime | None = None) -> None:
     at = at or timezone.now()
     day = timezone.localtime(at, VIETNAM).date()
     with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
-        notify([*reminders_due(day=day), *escalations_due(day=day, at=at)])
+        # Generators, recorded in batches: the scan never holds every notice in memory.
+        notify(chain(reminders_due(day=day), escalations_due(day=day, at=at)))
 
 
 def remind_waiting_review(*, record: models.Model, task: Task) -> None:

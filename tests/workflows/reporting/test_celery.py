@@ -21,6 +21,8 @@ from workflows.reporting import services
 from workflows.reporting.models import Obligation
 
 pytestmark = [
+    # The test process is eager; send_task goes to the broker anyway, which is the point.
+    pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored"),
     pytest.mark.celery,
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),  # the worker reads what the test committed
