@@ -56,7 +56,9 @@ def test_full_journey_over_http(client, cast):
 
     detail = client.get(reverse("aid_requests:detail", args=[aid.pk]))
     assert detail.status_code == 200
-    assert "Gửi" in detail.content.decode() or "submit" in detail.content.decode()
+    html = detail.content.decode()
+    assert 'class="action action-submit"' in html  # the drafter holds the draft task
+    assert "action-sign_off" not in html
 
     assert act(client, aid, "submit").status_code == 302
     # Conflict: the draft step is already done, a second submit meets 409 and changes nothing.
