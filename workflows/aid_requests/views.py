@@ -125,10 +125,12 @@ def _detail_context(request, aid: AidRequest, *, bound: tuple[str, object] | Non
 
 @login_required
 def request_list(request):
-    page = Paginator(selectors.requests_visible_to(request.user), 50).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "aid_requests/list.html", {"page": page})
+    requests = selectors.requests_visible_to(request.user)
+    overdue = request.GET.get("overdue") == "1"
+    if overdue:  # approved but not delivered by the due date
+        requests = requests.filter(pk__in=selectors.overdue_deliveries())
+    page = Paginator(requests, 50).get_page(request.GET.get("page"))
+    return render(request, "aid_requests/list.html", {"page": page, "overdue": overdue})
 
 
 @login_required

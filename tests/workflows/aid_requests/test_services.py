@@ -274,6 +274,27 @@ def test_overdue_delivery_is_shown(cast, new_request):
     assert list(overdue_deliveries(on=dt.date(2024, 1, 1))) == [AidRequest.objects.get(pk=aid.pk)]
 
 
+def test_the_list_shows_overdue_deliveries(cast, new_request, client):
+    import datetime as dt
+
+    import time_machine
+    from django.urls import reverse
+
+    delivered, late = new_request(year=2022), new_request(year=2023)
+    for aid in (delivered, late):
+        to_delivery(cast, aid)
+    services.record_delivery(
+        user=cast.drafter,
+        request_id=delivered.pk,
+        delivered_on=dt.date(2023, 3, 1),
+        children_reached=5,
+    )
+    with time_machine.travel(dt.datetime(2024, 1, 2, 9, tzinfo=dt.UTC), tick=False):
+        client.force_login(cast.dolisa_officer)
+        page = client.get(reverse("aid_requests:list"), {"overdue": "1"}).content.decode()
+    assert str(late) in page and str(delivered) not in page
+
+
 def test_audit_events_are_append_only(cast, new_request):
     from workflows.core.models import AppendOnlyError
 
