@@ -7,7 +7,9 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -49,9 +51,20 @@ class Bilingual(models.Model):
 
     @property
     def name(self) -> str:
-        if (get_language() or "vi").startswith("en") and self.name_en:
+        if _english() and self.name_en:
             return self.name_en
         return self.name_vi
+
+
+def _english() -> bool:
+    return (get_language() or "vi").startswith("en")
+
+
+def name_in_sql(path: str) -> Combinable:
+    """Bilingual.name of the row at `path` as a query expression, for text built in SQL."""
+    if _english():
+        return Coalesce(NullIf(F(f"{path}__name_en"), Value("")), F(f"{path}__name_vi"))
+    return F(f"{path}__name_vi")
 
 
 class Plan(models.Model):

@@ -135,12 +135,12 @@ def test_duties_for_every_province_and_p3_p4_measure_them(generated):
     assert 0 < duties["overdue"] < generated.counts["obligations"]
     assert duties["reports"][CONSOLIDATED_YEAR] > duties["reports"][PROVINCIAL_YEAR] > 0
     with bench_clock():
-        half = overdue.recording_with_half_outstanding()
+        half = overdue.scan_with_half_outstanding()
         first, second = overdue.scan_once(), overdue.scan_once()
     assert half > 0  # equal to the first run's at scale; tiny data can empty a definition
     assert first["enqueued_by_kind"]["overdue"] > 0
     assert second["enqueued"] == 0
-    assert first["recording_statements"] > 0
+    assert first["scan_statements"] > 0 and first["scan_seconds"] <= first["seconds"]
     provincial = consolidation.measure(PROVINCIAL_YEAR)
     national = consolidation.measure(CONSOLIDATED_YEAR)
     assert 0 < provincial["reports"] < national["reports"]
@@ -189,7 +189,7 @@ def test_report_marks_targets_met_missed_or_not_measured():
     assert found["p1_vs_viewflow_2w"] is False
     assert found["p2_p95_district_officer"] is True
     assert found["p2_ratio_district_officer"] is False
-    assert found["p3_seconds"] is None
+    assert found["p3_scan_seconds"] is None
 
 
 def test_report_keeps_the_previous_run_for_before_and_after(tmp_path):

@@ -12,7 +12,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMessage
-from django.db import models, transaction
+from django.db import connections, models, transaction
+from django.db.models import Expression, QuerySet
+from django.db.models.constants import OnConflict
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import ngettext
@@ -70,6 +72,52 @@ def notify(notices: Iterable[Notice]) -> None:
             Notification.objects.bulk_create(batch, ignore_conflicts=True)
             batch = []
     Notification.objects.bulk_create(batch, ignore_conflicts=True)
+    queue_sending()
+
+
+# Every column a notice row needs (attnames), as record_selected takes them.
+COLUMNS = frozenset(
+    ("recipient_id", "kind", "subject_type_id", "subject_id", "day", "key", "title", "body")
+    + ("url", "created")
+)
+
+
+def record_selected(rows: QuerySet, **columns: Expression) -> int:
+    """Record one notice per row of a query in a single INSERT … SELECT, skipping keys already
+    recorded: a scan over 100,000 duties passes no row through Python and spends the same
+    statements whatever their number (bench P3). `columns` gives each of COLUMNS as an
+    expression over the rows. Returns how many were recorded; sending is the caller's
+    queue_sending()."""
+    if set(columns) != COLUMNS:
+        raise ValueError(f"notice columns must be exactly {sorted(COLUMNS)}")
+    select = rows.order_by().annotate(**{f"notice_{name}": e for name, e in columns.items()})
+    select = select.values(*(f"notice_{name}" for name in columns))
+    connection = connections[rows.db]
+    compiler = select.query.get_compiler(connection=connection)
+    select_sql, params = compiler.as_sql()
+    # The SELECT's own column order, whatever order values() chose.
+    names = [alias.removeprefix("notice_") for _expression, _sql, alias in compiler.select]
+    operations = connection.ops
+    sql = " ".join(
+        (
+            operations.insert_statement(on_conflict=OnConflict.IGNORE),
+            operations.quote_name(Notification._meta.db_table),
+            "({})".format(", ".join(operations.quote_name(_column(name)) for name in names)),
+            select_sql,
+            operations.on_conflict_suffix_sql([], OnConflict.IGNORE, None, None),
+        )
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _column(attname: str) -> str:
+    return Notification._meta.get_field(attname).column
+
+
+def queue_sending() -> None:
+    """After commit, queue the task that sends every notice still unsent."""
     transaction.on_commit(_queue_sending)
 
 

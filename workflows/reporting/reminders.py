@@ -6,26 +6,41 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator
-from itertools import chain
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import (
+    Case,
+    CharField,
+    DateField,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Cast, Concat, Left
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from viewflow.workflow.models import Task
 
-from agencies.models import ObligationDefinition, Unit
+from agencies.models import ObligationDefinition, name_in_sql
 from agencies.selectors import today
 from workflows.core.models import Notification
-from workflows.core.notifications import Notice, notify
+from workflows.core.notifications import Notice, notify, queue_sending, record_selected
 from workflows.core.transitions import OPEN
 
 from .models import VIETNAM, Obligation
-from .selectors import SUPERVISOR, members_by_unit
+from .selectors import SUPERVISOR, active_members, members_by_unit
 
 REMINDER = "reminder"
 OVERDUE = "overdue"
@@ -39,19 +54,38 @@ def _fmt(day: dt.date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-def _obligation_notice(
-    obligation: Obligation, *, kind: str, day: dt.date, on: dt.date, recipient_id: int, url: str
-) -> Notice:
-    """A reminder before the due day, or an escalation after it, for the schedule's `day`,
-    sent `on` a day (later when a run was missed), in the plan's language."""
-    days = abs((obligation.due_on - on).days)
+# Where the obliged unit's name, read in SQL, goes in a text rendered once per group.
+UNIT_NAME = "\x00unit\x00"
+# A primary key no row has, to split a reversed URL around the obligation's own.
+_PK = 987654321
+
+# The duties one notice text fits: definition, period and due day. Every duty of a group has
+# the same text but for the unit's name, so the text is rendered once per group, not per row.
+Group = tuple[int, int, dt.date]
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """The notice of one group: the schedule's day and its texts with UNIT_NAME in them."""
+
+    day: dt.date
+    title: str
+    body: str
+
+
+def _texts(
+    definition: ObligationDefinition, *, kind: str, year: int, due_on: dt.date, on: dt.date
+) -> tuple[str, str]:
+    """A reminder before the due day, or an escalation after it, sent `on` a day (later when a
+    run was missed), in the plan's language."""
+    days = abs((due_on - on).days)
     values = {
-        "what": obligation.definition.name,
-        "year": obligation.year,
-        "unit": obligation.unit.name,
-        "due": _fmt(obligation.due_on),
+        "what": definition.name,
+        "year": year,
+        "unit": UNIT_NAME,
+        "due": _fmt(due_on),
         "days": days,
-        "clause": obligation.definition.clause.code,
+        "clause": definition.clause.code,
     }
     if kind == REMINDER:
         title = _("Reminder: %(what)s %(year)s is due before %(due)s")
@@ -71,21 +105,89 @@ def _obligation_notice(
             "submitted: %(days)d days overdue (clause %(clause)s).",
             days,
         )
-    return Notice(
-        recipient_id=recipient_id,
-        subject=obligation,
-        kind=kind,
-        day=day,
-        title=title % values,
-        body=body % values,
-        url=url,
+    return title % values, body % values
+
+
+def _with_unit_name(text: str) -> Combinable:
+    """The text with the obliged unit's name put in by SQL where UNIT_NAME stands."""
+    first, *rest = text.split(UNIT_NAME)
+    pieces: list[Combinable] = [Value(first)]
+    for part in rest:
+        pieces += [name_in_sql("unit"), Value(part)]
+    return Concat(*pieces, output_field=TextField()) if rest else pieces[0]
+
+
+def _per_group(groups: dict[Group, Scheduled], value, output_field) -> Case:
+    """One value per group, chosen in SQL by the row's definition, period and due day."""
+    return Case(
+        *(
+            When(definition_id=d, year=year, due_on=due_on, then=value(scheduled))
+            for (d, year, due_on), scheduled in groups.items()
+        ),
+        output_field=output_field,
     )
 
 
-def reminders_due(*, day: dt.date) -> Iterator[Notice]:
+def _obligation_url() -> Combinable:
+    before, after = reverse("reporting:obligation", args=[_PK]).split(str(_PK))
+    return Concat(Value(before), Cast("pk", CharField()), Value(after))
+
+
+def _record(
+    obligations: QuerySet[Obligation],
+    *,
+    kind: str,
+    groups: dict[Group, Scheduled],
+    target: dict,
+    on: dt.date,
+    recorded: dt.datetime,
+) -> None:
+    """Record the group's notice for every duty and every member of the target, in one
+    statement: a role in the obliged unit itself, or in a unit the plan names
+    (obligations[].escalate_to). Keys are notification_key's, so a notice is recorded once."""
+    members = active_members(role=target["role"], on=on)
+    path = "unit__memberships"
+    if target.get("unit"):
+        members = members.filter(unit__code=target["unit"])
+        path = "definition__plan__units__memberships"
+    recipient = F(f"{path}__user_id")
+    subject_type = ContentType.objects.get_for_model(Obligation).pk
+    day_text = _per_group(groups, lambda s: Value(s.day.isoformat()), CharField())
+    record_selected(
+        obligations.filter(**{f"{path}__in": members.values("pk")}),
+        recipient_id=recipient,
+        kind=Value(kind),
+        subject_type_id=Value(subject_type),
+        subject_id=F("pk"),
+        day=_per_group(groups, lambda s: Value(s.day), DateField()),
+        key=Concat(
+            Value(f"{subject_type}:"),
+            Cast("pk", CharField()),
+            Value(f":{kind}:"),
+            day_text,
+            Value(":"),
+            Cast(recipient, CharField()),
+            output_field=CharField(),
+        ),
+        title=Left(_per_group(groups, lambda s: _with_unit_name(s.title), CharField()), 255),
+        body=_per_group(groups, lambda s: _with_unit_name(s.body), TextField()),
+        url=_obligation_url(),
+        created=Value(recorded, output_field=DateTimeField()),
+    )
+
+
+def _groups(obligations: QuerySet[Obligation]) -> list[Group]:
+    return list(obligations.order_by().values_list("definition_id", "year", "due_on").distinct())
+
+
+def record_reminders(*, day: dt.date, recorded: dt.datetime) -> None:
     """Outstanding duties due a reminder-offset of days after `day`, to the unit's officers."""
+    definitions = {
+        d.pk: d
+        for d in ObligationDefinition.objects.exclude(reminder_days=[]).select_related("clause")
+    }
     due_days = Q(pk__in=[])
-    for definition in ObligationDefinition.objects.exclude(reminder_days=[]):
+    for definition in definitions.values():
         offsets = [day + dt.timedelta(days=n) for n in definition.reminder_days]
         due_days |= Q(definition=definition, due_on__in=offsets)
     already = Notification.objects.filter(
@@ -93,82 +195,83 @@ def reminders_due(*, day: dt.date) -> Iterator[Notice]:
         subject_id=OuterRef("pk"),
         kind=REMINDER,
         day=day,
+        created__lt=recorded,  # this scan's own notices are told apart by their keys
     )
-    obligations = list(
-        Obligation.objects.outstanding()
-        .filter(due_days)
-        .exclude(Exists(already))
-        .select_related("definition__clause", "unit")
-    )
-    officers = members_by_unit(unit_ids={o.unit_id for o in obligations}, role=OFFICER, on=day)
-    for obligation in obligations:
-        url = obligation.get_absolute_url()
-        for user_id in sorted(officers.get(obligation.unit_id, ())):
-            yield _obligation_notice(
-                obligation, kind=REMINDER, day=day, on=day, recipient_id=user_id, url=url
-            )
+    obligations = Obligation.objects.outstanding().filter(due_days).exclude(Exists(already))
+    groups = {
+        (d, year, due_on): Scheduled(
+            day, *_texts(definitions[d], kind=REMINDER, year=year, due_on=due_on, on=day)
+        )
+        for d, year, due_on in _groups(obligations)
+    }
+    if groups:
+        _record(
+            obligations,
+            kind=REMINDER,
+            groups=groups,
+            target={"role": OFFICER},
+            on=day,
+            recorded=recorded,
+        )
 
 
-def _escalation_recipients(
-    definition: ObligationDefinition, obligations: list[Obligation], *, day: dt.date
-) -> dict[int, set[int]]:
-    """Recipients per obligation from the definition's escalate_to: a role in the obliged unit
-    itself, or a role in a named unit."""
-    recipients: dict[int, set[int]] = defaultdict(set)
-    for target in definition.escalate_to:
-        if target.get("unit"):
-            named = Unit.objects.filter(code=target["unit"]).values_list("pk", flat=True)
-            users = set().union(
-                *members_by_unit(unit_ids=named, role=target["role"], on=day).values()
-            )
-            for obligation in obligations:
-                recipients[obligation.pk] |= users
-        else:
-            own = members_by_unit(
-                unit_ids={o.unit_id for o in obligations}, role=target["role"], on=day
-            )
-            for obligation in obligations:
-                recipients[obligation.pk] |= own.get(obligation.unit_id, set())
-    return recipients
-
-
-def escalations_due(*, day: dt.date, at: dt.datetime) -> Iterator[Notice]:
+def record_escalations(*, day: dt.date, at: dt.datetime, recorded: dt.datetime) -> None:
     """Overdue duties not escalated in the current period: on the due day, then every
     `escalation_every_days` (plan rules) until submitted. A missed run catches up once."""
     obligation_type = ContentType.objects.get_for_model(Obligation)
-    for definition in ObligationDefinition.objects.exclude(escalate_to=[]).select_related("plan"):
-        every = definition.plan.rules.get("escalation_every_days") or 7
+    by_every: dict[int, list[ObligationDefinition]] = defaultdict(list)
+    for definition in ObligationDefinition.objects.exclude(escalate_to=[]).select_related(
+        "plan", "clause"
+    ):
+        by_every[definition.plan.rules.get("escalation_every_days") or 7].append(definition)
+    for every, definitions in by_every.items():
         already = Notification.objects.filter(
             subject_type=obligation_type,
             subject_id=OuterRef("pk"),
             kind=OVERDUE,
             day__gt=day - dt.timedelta(days=every),
+            created__lt=recorded,
         )
-        obligations = list(
+        obligations = (
             Obligation.objects.overdue(at=at)
-            .filter(definition=definition)
+            .filter(definition__in=definitions)
             .exclude(Exists(already))
-            .select_related("definition__clause", "unit")
         )
-        recipients = _escalation_recipients(definition, obligations, day=day)
-        for obligation in obligations:
-            scheduled = obligation.due_on + dt.timedelta(
-                days=every * (obligation.days_overdue(on=day) // every)
+        by_pk = {d.pk: d for d in definitions}
+        groups = {
+            (d, year, due_on): Scheduled(
+                due_on + dt.timedelta(days=every * ((day - due_on).days // every)),
+                *_texts(by_pk[d], kind=OVERDUE, year=year, due_on=due_on, on=day),
             )
-            url = obligation.get_absolute_url()
-            for user_id in sorted(recipients[obligation.pk]):
-                yield _obligation_notice(
-                    obligation, kind=OVERDUE, day=scheduled, on=day, recipient_id=user_id, url=url
-                )
+            for d, year, due_on in _groups(obligations)
+        }
+        if not groups:
+            continue
+        told: dict[tuple, list[int]] = defaultdict(list)
+        for definition in definitions:
+            for target in definition.escalate_to:
+                told[target.get("unit"), target["role"]].append(definition.pk)
+        for (unit, role), definition_ids in told.items():
+            _record(
+                obligations.filter(definition_id__in=definition_ids),
+                kind=OVERDUE,
+                groups=groups,
+                target={"unit": unit, "role": role},
+                on=day,
+                recorded=recorded,
+            )
 
 
 def scan_obligations(*, at: dt.datetime | None = None) -> None:
-    """Record the day's reminders and escalations, then send them once committed (V.2)."""
+    """Record the day's reminders and escalations in SQL, then send them once committed (V.2);
+    a retry records nothing new and still sends what an interrupted run left unsent."""
     at = at or timezone.now()
     day = timezone.localtime(at, VIETNAM).date()
     with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
-        # Generators, recorded in batches: the scan never holds every notice in memory.
-        notify(chain(reminders_due(day=day), escalations_due(day=day, at=at)))
+        recorded = timezone.now()
+        record_reminders(day=day, recorded=recorded)
+        record_escalations(day=day, at=at, recorded=recorded)
+        queue_sending()
 
 
 def remind_waiting_review(*, record: models.Model, task: Task) -> None:

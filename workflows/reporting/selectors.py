@@ -41,14 +41,22 @@ OVERSIGHT_STEPS = ("review", "waive", "consolidate", "approve", "acknowledge")
 SUPERVISOR = "supervisor"
 
 
-def members_by_unit(*, unit_ids: Iterable[int], role: str, on: dt.date) -> dict[int, set[int]]:
-    """Users holding the role in each unit on the day (units that still exist), one query."""
-    rows = (
+def active_members(*, role: str, on: dt.date) -> QuerySet[Membership]:
+    """Memberships of active users holding the role on the day, in units that still exist."""
+    return (
         Membership.objects.valid_on(on)
-        .filter(unit_id__in=list(unit_ids), role__code=role, user__is_active=True)
+        .filter(role__code=role, user__is_active=True)
         .filter(
             Q(unit__valid_to__isnull=True) | Q(unit__valid_to__gte=on), unit__valid_from__lte=on
         )
+    )
+
+
+def members_by_unit(*, unit_ids: Iterable[int], role: str, on: dt.date) -> dict[int, set[int]]:
+    """Users holding the role in each unit on the day (units that still exist), one query."""
+    rows = (
+        active_members(role=role, on=on)
+        .filter(unit_id__in=list(unit_ids))
         .values_list("unit_id", "user_id")
     )
     members: dict[int, set[int]] = defaultdict(set)

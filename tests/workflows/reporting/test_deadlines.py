@@ -13,6 +13,7 @@ from django.core import mail
 from django.core.management import call_command
 
 from workflows.core.models import Notification
+from workflows.core.notifications import notification_key
 from workflows.core.tasks import fire_timers, send_notifications
 from workflows.reporting import reminders, services
 from workflows.reporting.models import Obligation, ObligationState
@@ -204,3 +205,37 @@ def test_a_review_waiting_too_long_is_brought_to_the_supervisors(
     services.accept(user=cast["dolisa", "officer"], report_id=report.pk)
     report.process.refresh_from_db()
     assert report.process.status == "DONE"
+
+
+def test_notice_texts_name_the_duty_unit_and_days_in_the_plans_language(cast, work_day, settings):
+    """Texts are built in SQL from a rendering per duty and due day: each row must still carry
+    its own unit's name, the right count of days and a link to its own duty."""
+    obligation = duty("d-ninh-son")
+    what, unit = obligation.definition, obligation.unit
+    work_day.move_to(dt.datetime(2023, 12, 23, 8, 0, tzinfo=VN))
+    reminders.scan_obligations()
+    reminder = Notification.objects.get(subject_id=obligation.pk, kind=REMINDER)
+    assert reminder.title == f"Nhắc hạn: {what.name_vi} 2023 phải nộp trước ngày 30/12/2023"
+    assert reminder.body.startswith(f"{unit.name_vi} ")
+    assert "7 ngày" in reminder.body
+    assert reminder.url == obligation.get_absolute_url()
+    assert reminder.key == notification_key(
+        subject=obligation,
+        kind=REMINDER,
+        day=dt.date(2023, 12, 23),
+        recipient_id=reminder.recipient_id,
+    )
+
+    settings.LANGUAGE_CODE = "en"
+    work_day.move_to(dt.datetime(2023, 12, 31, 8, 0, tzinfo=VN))  # one day late, missed 30/12
+    reminders.scan_obligations()
+    told = Notification.objects.filter(subject_id=obligation.pk, kind=OVERDUE)
+    assert {n.day for n in told} == {dt.date(2023, 12, 30)}
+    english_unit = unit.name_en or unit.name_vi
+    assert {n.title for n in told} == {f"Overdue: {what.name_en} 2023 of {english_unit}"}
+    assert {n.body for n in told} == {
+        f"{what.name_en} for 2023 of {english_unit} was due before 30/12/2023 and has not been "
+        f"submitted: 1 day overdue (clause {what.clause.code})."
+    }
+    other = Notification.objects.filter(kind=OVERDUE, subject_id=duty("d-bac-ai").pk).first()
+    assert other.title.endswith(duty("d-bac-ai").unit.name_en or duty("d-bac-ai").unit.name_vi)
