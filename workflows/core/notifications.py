@@ -5,7 +5,7 @@ died before sending leaves unsent rows that the next run sends."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -13,9 +13,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMessage
 from django.db import connections, models, transaction
-from django.db.models import Expression, QuerySet
+from django.db.models import F, QuerySet
 from django.db.models.constants import OnConflict
+from django.db.models.expressions import Combinable
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
@@ -75,45 +77,111 @@ def notify(notices: Iterable[Notice]) -> None:
     queue_sending()
 
 
-# Every column a notice row needs (attnames), as record_selected takes them.
-COLUMNS = frozenset(
-    ("recipient_id", "kind", "subject_type_id", "subject_id", "day", "key", "title", "body")
-    + ("url", "created")
-)
+# Where a notice text takes its row's own value, read in SQL (a private-use character, which
+# no name or plan text holds).
+FILL = "\ue000"
+# A primary key no row has, to split a reversed URL around each row's own.
+_NO_PK = 987654321
 
 
-def record_selected(rows: QuerySet, **columns: Expression) -> int:
-    """Record one notice per row of a query in a single INSERT … SELECT, skipping keys already
-    recorded: a scan over 100,000 duties passes no row through Python and spends the same
-    statements whatever their number (bench P3). `columns` gives each of COLUMNS as an
-    expression over the rows. Returns how many were recorded; sending is the caller's
-    queue_sending()."""
-    if set(columns) != COLUMNS:
-        raise ValueError(f"notice columns must be exactly {sorted(COLUMNS)}")
-    select = rows.order_by().annotate(**{f"notice_{name}": e for name, e in columns.items()})
-    select = select.values(*(f"notice_{name}" for name in columns))
+@dataclass(frozen=True)
+class NoticeText:
+    """What the notices of one group of rows say: the group's values, the notice's day, and
+    texts rendered once for the group, with FILL where each row's own value goes."""
+
+    group: tuple
+    day: dt.date
+    title: str
+    body: str = ""
+
+
+def record_selected(
+    rows: QuerySet,
+    *,
+    kind: str,
+    recipient: Combinable | Sequence[int],
+    fill: Combinable,
+    group: Sequence[str],
+    texts: Sequence[NoticeText],
+    url_name: str,
+) -> int:
+    """Record a notice for each row of a query and each recipient (the user the row joins to,
+    or each of a list of users) in one INSERT … SELECT, skipping keys already recorded: a scan
+    over 100,000 duties passes no row through Python and spends the same statements whatever
+    their number (bench P3). Rows meet their group's texts in a join with a VALUES list, so
+    texts are rendered once per group; keys are notification_key's. Returns how many were
+    recorded; the caller queues sending."""
+    if not texts:
+        return 0
     connection = connections[rows.db]
-    compiler = select.query.get_compiler(connection=connection)
-    select_sql, params = compiler.as_sql()
-    # The SELECT's own column order, whatever order values() chose.
-    names = [alias.removeprefix("notice_") for _expression, _sql, alias in compiler.select]
-    operations = connection.ops
-    sql = " ".join(
-        (
-            operations.insert_statement(on_conflict=OnConflict.IGNORE),
-            operations.quote_name(Notification._meta.db_table),
-            "({})".format(", ".join(operations.quote_name(_column(name)) for name in names)),
-            select_sql,
-            operations.on_conflict_suffix_sql([], OnConflict.IGNORE, None, None),
-        )
+    ops = connection.ops
+    picked = {"subject": F("pk"), "fill": fill}
+    everyone = isinstance(recipient, Sequence)
+    if not everyone:
+        picked["recipient"] = recipient
+    elif not recipient:
+        return 0
+    picked |= {f"group{i}": F(name) for i, name in enumerate(group)}
+    inner = rows.order_by().annotate(**{f"notice_{k}": v for k, v in picked.items()})
+    inner_sql, inner_params = (
+        inner.values(*(f"notice_{k}" for k in picked))
+        .query.get_compiler(connection=connection)
+        .as_sql()
     )
+
+    def row(name: str) -> str:
+        return f"r.{ops.quote_name(f'notice_{name}')}"
+
+    # VALUES columns are column1, column2, … in PostgreSQL and SQLite alike.
+    width = len(group)
+    day, day_text, title, body = (f"t.column{width + i}" for i in range(1, 5))
+    join = " AND ".join(f"t.column{i + 1} = {row(f'group{i}')}" for i in range(width))
+    values = ", ".join([f"({', '.join(['%s'] * (width + 4))})"] * len(texts))
+    values_params = [
+        ops.adapt_datefield_value(value) if isinstance(value, dt.date) else value
+        for text in texts
+        for value in (*text.group, text.day, text.day.isoformat(), text.title, text.body)
+    ]
+    subject_type = ContentType.objects.get_for_model(rows.model).pk
+    url_before, url_after = reverse(url_name, args=[_NO_PK]).split(str(_NO_PK))
+    # A list of users joins as a VALUES list of its own: no query through the unit tables.
+    to = "m.column1" if everyone else row("recipient")
+    people = f"CROSS JOIN (VALUES {', '.join(['(%s)'] * len(recipient))}) m" if everyone else ""
+    subject_text, recipient_text = f"CAST({row('subject')} AS TEXT)", f"CAST({to} AS TEXT)"
+    columns = ("recipient", "kind", "subject_type", "subject_id", "day", "key", "title")
+    columns += ("body", "url", "created")
+    sql = f"""{ops.insert_statement(on_conflict=OnConflict.IGNORE)}
+        {ops.quote_name(Notification._meta.db_table)}
+        ({", ".join(ops.quote_name(_column(name)) for name in columns)})
+        SELECT {to}, %s, %s, {row("subject")}, {day},
+            %s || {subject_text} || %s || {day_text} || ':' || {recipient_text},
+            substr(replace({title}, %s, {row("fill")}), 1, 255),
+            replace({body}, %s, {row("fill")}),
+            %s || {subject_text} || %s,
+            %s
+        FROM ({inner_sql}) r JOIN (VALUES {values}) t ON {join} {people}
+        {ops.on_conflict_suffix_sql([], OnConflict.IGNORE, None, None)}"""
+    params = [
+        kind,
+        subject_type,
+        f"{subject_type}:",
+        f":{kind}:",
+        FILL,
+        FILL,
+        url_before,
+        url_after,
+        ops.adapt_datetimefield_value(timezone.now()),
+        *inner_params,
+        *values_params,
+        *(recipient if everyone else ()),
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
 
 
-def _column(attname: str) -> str:
-    return Notification._meta.get_field(attname).column
+def _column(name: str) -> str:
+    return Notification._meta.get_field(name).column
 
 
 def queue_sending() -> None:

@@ -6,37 +6,28 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.db.models import (
-    Case,
-    CharField,
-    DateField,
-    DateTimeField,
-    Exists,
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-    TextField,
-    Value,
-    When,
-)
+from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import Combinable
-from django.db.models.functions import Cast, Concat, Left
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from viewflow.workflow.models import Task
 
-from agencies.models import ObligationDefinition, name_in_sql
+from agencies.models import Membership, ObligationDefinition, name_in_sql
 from agencies.selectors import today
 from workflows.core.models import Notification
-from workflows.core.notifications import Notice, notify, queue_sending, record_selected
+from workflows.core.notifications import (
+    FILL,
+    Notice,
+    NoticeText,
+    notify,
+    queue_sending,
+    record_selected,
+)
 from workflows.core.transitions import OPEN
 
 from .models import VIETNAM, Obligation
@@ -54,23 +45,9 @@ def _fmt(day: dt.date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-# Where the obliged unit's name, read in SQL, goes in a text rendered once per group.
-UNIT_NAME = "\x00unit\x00"
-# A primary key no row has, to split a reversed URL around the obligation's own.
-_PK = 987654321
-
 # The duties one notice text fits: definition, period and due day. Every duty of a group has
 # the same text but for the unit's name, so the text is rendered once per group, not per row.
-Group = tuple[int, int, dt.date]
-
-
-@dataclass(frozen=True)
-class Scheduled:
-    """The notice of one group: the schedule's day and its texts with UNIT_NAME in them."""
-
-    day: dt.date
-    title: str
-    body: str
+GROUP = ("definition_id", "year", "due_on")
 
 
 def _texts(
@@ -82,7 +59,7 @@ def _texts(
     values = {
         "what": definition.name,
         "year": year,
-        "unit": UNIT_NAME,
+        "unit": FILL,
         "due": _fmt(due_on),
         "days": days,
         "clause": definition.clause.code,
@@ -108,76 +85,60 @@ def _texts(
     return title % values, body % values
 
 
-def _with_unit_name(text: str) -> Combinable:
-    """The text with the obliged unit's name put in by SQL where UNIT_NAME stands."""
-    first, *rest = text.split(UNIT_NAME)
-    pieces: list[Combinable] = [Value(first)]
-    for part in rest:
-        pieces += [name_in_sql("unit"), Value(part)]
-    return Concat(*pieces, output_field=TextField()) if rest else pieces[0]
-
-
-def _per_group(groups: dict[Group, Scheduled], value, output_field) -> Case:
-    """One value per group, chosen in SQL by the row's definition, period and due day."""
-    return Case(
-        *(
-            When(definition_id=d, year=year, due_on=due_on, then=value(scheduled))
-            for (d, year, due_on), scheduled in groups.items()
-        ),
-        output_field=output_field,
-    )
-
-
-def _obligation_url() -> Combinable:
-    before, after = reverse("reporting:obligation", args=[_PK]).split(str(_PK))
-    return Concat(Value(before), Cast("pk", CharField()), Value(after))
-
-
 def _record(
     obligations: QuerySet[Obligation],
     *,
     kind: str,
-    groups: dict[Group, Scheduled],
+    texts: list[NoticeText],
     target: dict,
     on: dt.date,
-    recorded: dt.datetime,
 ) -> None:
     """Record the group's notice for every duty and every member of the target, in one
     statement: a role in the obliged unit itself, or in a unit the plan names
-    (obligations[].escalate_to). Keys are notification_key's, so a notice is recorded once."""
-    members = active_members(role=target["role"], on=on)
-    path = "unit__memberships"
+    (obligations[].escalate_to)."""
     if target.get("unit"):
-        members = members.filter(unit__code=target["unit"])
-        path = "definition__plan__units__memberships"
-    recipient = F(f"{path}__user_id")
-    subject_type = ContentType.objects.get_for_model(Obligation).pk
-    day_text = _per_group(groups, lambda s: Value(s.day.isoformat()), CharField())
+        # The named unit's few members, each told of every duty.
+        recipient: Combinable | list[int] = list(
+            Membership.objects.filter(
+                active_members(role=target["role"], on=on), unit__code=target["unit"]
+            )
+            .values_list("user_id", flat=True)
+            .distinct()
+        )
+    else:
+        # One filter() call: every condition holds on the same joined membership row.
+        obligations = obligations.filter(
+            active_members(role=target["role"], on=on, path="unit__memberships")
+        )
+        recipient = F("unit__memberships__user_id")
     record_selected(
-        obligations.filter(**{f"{path}__in": members.values("pk")}),
-        recipient_id=recipient,
-        kind=Value(kind),
-        subject_type_id=Value(subject_type),
-        subject_id=F("pk"),
-        day=_per_group(groups, lambda s: Value(s.day), DateField()),
-        key=Concat(
-            Value(f"{subject_type}:"),
-            Cast("pk", CharField()),
-            Value(f":{kind}:"),
-            day_text,
-            Value(":"),
-            Cast(recipient, CharField()),
-            output_field=CharField(),
-        ),
-        title=Left(_per_group(groups, lambda s: _with_unit_name(s.title), CharField()), 255),
-        body=_per_group(groups, lambda s: _with_unit_name(s.body), TextField()),
-        url=_obligation_url(),
-        created=Value(recorded, output_field=DateTimeField()),
+        obligations,
+        kind=kind,
+        recipient=recipient,
+        fill=name_in_sql("unit"),
+        group=GROUP,
+        texts=texts,
+        url_name="reporting:obligation",
     )
 
 
-def _groups(obligations: QuerySet[Obligation]) -> list[Group]:
-    return list(obligations.order_by().values_list("definition_id", "year", "due_on").distinct())
+def _not_yet_told(
+    obligations: QuerySet[Obligation], *, kind: str, period: Q, recorded: dt.datetime
+) -> QuerySet[Obligation]:
+    """Duties with no notice of the kind in the period from an earlier scan (this scan's own
+    are told apart by their keys). One set of the period's notices, not a lookup per duty and
+    recipient: the plan stays cheap however stale the table's statistics are."""
+    told = Notification.objects.filter(
+        period,
+        subject_type=ContentType.objects.get_for_model(Obligation),
+        kind=kind,
+        created__lt=recorded,
+    )
+    return obligations.exclude(pk__in=told.values("subject_id"))
+
+
+def _groups(obligations: QuerySet[Obligation]) -> list[tuple[int, int, dt.date]]:
+    return list(obligations.order_by().values_list(*GROUP).distinct())
 
 
 def record_reminders(*, day: dt.date, recorded: dt.datetime) -> None:
@@ -190,63 +151,47 @@ def record_reminders(*, day: dt.date, recorded: dt.datetime) -> None:
     for definition in definitions.values():
         offsets = [day + dt.timedelta(days=n) for n in definition.reminder_days]
         due_days |= Q(definition=definition, due_on__in=offsets)
-    already = Notification.objects.filter(
-        subject_type=ContentType.objects.get_for_model(Obligation),
-        subject_id=OuterRef("pk"),
+    obligations = _not_yet_told(
+        Obligation.objects.outstanding().filter(due_days),
         kind=REMINDER,
-        day=day,
-        created__lt=recorded,  # this scan's own notices are told apart by their keys
+        period=Q(day=day),
+        recorded=recorded,
     )
-    obligations = Obligation.objects.outstanding().filter(due_days).exclude(Exists(already))
-    groups = {
-        (d, year, due_on): Scheduled(
-            day, *_texts(definitions[d], kind=REMINDER, year=year, due_on=due_on, on=day)
+    texts = [
+        NoticeText(
+            (d, year, due_on),
+            day,
+            *_texts(definitions[d], kind=REMINDER, year=year, due_on=due_on, on=day),
         )
         for d, year, due_on in _groups(obligations)
-    }
-    if groups:
-        _record(
-            obligations,
-            kind=REMINDER,
-            groups=groups,
-            target={"role": OFFICER},
-            on=day,
-            recorded=recorded,
-        )
+    ]
+    _record(obligations, kind=REMINDER, texts=texts, target={"role": OFFICER}, on=day)
 
 
 def record_escalations(*, day: dt.date, at: dt.datetime, recorded: dt.datetime) -> None:
     """Overdue duties not escalated in the current period: on the due day, then every
     `escalation_every_days` (plan rules) until submitted. A missed run catches up once."""
-    obligation_type = ContentType.objects.get_for_model(Obligation)
     by_every: dict[int, list[ObligationDefinition]] = defaultdict(list)
     for definition in ObligationDefinition.objects.exclude(escalate_to=[]).select_related(
         "plan", "clause"
     ):
         by_every[definition.plan.rules.get("escalation_every_days") or 7].append(definition)
     for every, definitions in by_every.items():
-        already = Notification.objects.filter(
-            subject_type=obligation_type,
-            subject_id=OuterRef("pk"),
+        obligations = _not_yet_told(
+            Obligation.objects.overdue(at=at).filter(definition__in=definitions),
             kind=OVERDUE,
-            day__gt=day - dt.timedelta(days=every),
-            created__lt=recorded,
-        )
-        obligations = (
-            Obligation.objects.overdue(at=at)
-            .filter(definition__in=definitions)
-            .exclude(Exists(already))
+            period=Q(day__gt=day - dt.timedelta(days=every)),
+            recorded=recorded,
         )
         by_pk = {d.pk: d for d in definitions}
-        groups = {
-            (d, year, due_on): Scheduled(
+        texts = [
+            NoticeText(
+                (d, year, due_on),
                 due_on + dt.timedelta(days=every * ((day - due_on).days // every)),
                 *_texts(by_pk[d], kind=OVERDUE, year=year, due_on=due_on, on=day),
             )
             for d, year, due_on in _groups(obligations)
-        }
-        if not groups:
-            continue
+        ]
         told: dict[tuple, list[int]] = defaultdict(list)
         for definition in definitions:
             for target in definition.escalate_to:
@@ -255,10 +200,9 @@ def record_escalations(*, day: dt.date, at: dt.datetime, recorded: dt.datetime) 
             _record(
                 obligations.filter(definition_id__in=definition_ids),
                 kind=OVERDUE,
-                groups=groups,
+                texts=texts,
                 target={"unit": unit, "role": role},
                 on=day,
-                recorded=recorded,
             )
 
 

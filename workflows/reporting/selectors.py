@@ -41,24 +41,27 @@ OVERSIGHT_STEPS = ("review", "waive", "consolidate", "approve", "acknowledge")
 SUPERVISOR = "supervisor"
 
 
-def active_members(*, role: str, on: dt.date) -> QuerySet[Membership]:
-    """Memberships of active users holding the role on the day, in units that still exist."""
-    return (
-        Membership.objects.valid_on(on)
-        .filter(role__code=role, user__is_active=True)
-        .filter(
-            Q(unit__valid_to__isnull=True) | Q(unit__valid_to__gte=on), unit__valid_from__lte=on
-        )
+def active_members(*, role: str, on: dt.date, path: str = "") -> Q:
+    """Memberships (at `path` from the queried model) of active users holding the role on the
+    day, in units that still exist; a condition, so that a query can join through it."""
+    at = f"{path}__" if path else ""
+    return Q(
+        Q(**{f"{at}valid_to__isnull": True}) | Q(**{f"{at}valid_to__gte": on}),
+        Q(**{f"{at}unit__valid_to__isnull": True}) | Q(**{f"{at}unit__valid_to__gte": on}),
+        **{
+            f"{at}valid_from__lte": on,
+            f"{at}role__code": role,
+            f"{at}user__is_active": True,
+            f"{at}unit__valid_from__lte": on,
+        },
     )
 
 
 def members_by_unit(*, unit_ids: Iterable[int], role: str, on: dt.date) -> dict[int, set[int]]:
     """Users holding the role in each unit on the day (units that still exist), one query."""
-    rows = (
-        active_members(role=role, on=on)
-        .filter(unit_id__in=list(unit_ids))
-        .values_list("unit_id", "user_id")
-    )
+    rows = Membership.objects.filter(
+        active_members(role=role, on=on), unit_id__in=list(unit_ids)
+    ).values_list("unit_id", "user_id")
     members: dict[int, set[int]] = defaultdict(set)
     for unit_id, user_id in rows:
         members[unit_id].add(user_id)
