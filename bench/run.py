@@ -153,6 +153,7 @@ def _stop(signum: int, _frame) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from .quote import quote
     from .report import archive_previous, write
 
     args = parse(argv)
@@ -160,6 +161,8 @@ def main(argv: list[str] | None = None) -> None:
     results = run(args)
     results["previous"] = archive_previous(RESULTS, args.name)
     json_path, md_path = write(results, RESULTS, args.name)
+    if args.name == "latest":
+        quote(ROOT / "README.md", md_path)
     print(md_path.read_text())
     print(f"bench: wrote {json_path.relative_to(ROOT)} and {md_path.relative_to(ROOT)}")
 

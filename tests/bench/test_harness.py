@@ -14,7 +14,7 @@ from django.test.utils import modify_settings
 from viewflow.workflow.models import Task
 
 from agencies.models import Plan, Unit
-from bench import report
+from bench import quote, report
 from bench.counting import counting
 from bench.database import Server, scratch_database
 from bench.generator import (
@@ -203,3 +203,21 @@ def test_report_keeps_the_previous_run_for_before_and_after(tmp_path):
     assert (tmp_path / previous["file"]).exists()
     assert not (tmp_path / "latest.json").exists()
     assert report.archive_previous(tmp_path, "latest") == {}
+
+
+def test_readme_quotes_the_summary_of_the_latest_run(tmp_path):
+    results = tmp_path / "bench" / "results"
+    results.mkdir(parents=True)
+    (results / "latest.md").write_text(
+        "# Benchmark results (full run)\n\nRun 2026-11-29 on a machine.\n\n"
+        "| Figure | Value | Previous ([x](history/x.json)) |\n| --- | --- | --- |\n"
+        "| P1 | 1.2× | 1.1× |\n\n## P1 throughput\n\ndetails\n"
+    )
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{quote.START}\nold table\n{quote.END}\nafter\n")
+    quote.quote(readme, results / "latest.md")
+    text = readme.read_text()
+    assert text.startswith("intro\n") and text.endswith(f"{quote.END}\nafter\n")
+    assert "old table" not in text and "details" not in text and "# Benchmark" not in text
+    assert "Run 2026-11-29 on a machine." in text and "| P1 | 1.2× | 1.1× |" in text
+    assert "](bench/results/history/x.json)" in text
