@@ -542,6 +542,7 @@ class _Parser:
                 "ppc_approval_threshold_vnd",
                 "reminder_days",
                 "escalation_every_days",
+                "review_wait_days",
                 "target_area_classes",
             ),
         )
@@ -549,6 +550,7 @@ class _Parser:
             "ppc_approval_threshold_vnd": entry.integer("ppc_approval_threshold_vnd"),
             "reminder_days": list(entry.integers("reminder_days")),
             "escalation_every_days": entry.integer("escalation_every_days"),
+            "review_wait_days": entry.integer("review_wait_days"),
             "target_area_classes": list(entry.choice_list("target_area_classes", AreaClass)),
         }
 

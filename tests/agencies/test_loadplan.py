@@ -336,6 +336,11 @@ def obligation_impossible_day(data):
     return where + ': before must be "DD/MM", a day that every year has'
 
 
+def rules_without_review_wait(data):
+    del data["rules"]["review_wait_days"]
+    return 'rules: missing field "review_wait_days"'
+
+
 BROKEN = [
     unit_kind_unknown,
     unit_parent_missing,
@@ -358,6 +363,7 @@ BROKEN = [
     unit_ends_before_it_starts,
     obligation_unknown_unit,
     obligation_impossible_day,
+    rules_without_review_wait,
 ]
 
 

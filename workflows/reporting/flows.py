@@ -17,19 +17,22 @@ from workflows.core.nodes import FanOut, Step, actor_data
 from .models import PROCESS, ProvincialReport, ProvincialStatus, Report, Status
 from .reminders import remind_waiting_review
 
-# A review step waiting longer than this is brought to its unit's supervisors (V.2 "đôn đốc").
-# The plan sets no review time; this is our reading, a candidate for the plan's rules.
-REVIEW_WAIT = dt.timedelta(days=10)
-
 
 def subject(activation: Activation):
     """The record the activation's process routes (set by the door; loaded once otherwise)."""
     process = activation.process
     if getattr(process, "subject", None) is None:
         process.subject = activation.flow_class.subject_model.objects.select_related(
-            "obligation__unit"
+            "obligation__unit", "obligation__definition__plan"
         ).get(process_id=process.pk)
     return process.subject
+
+
+def review_wait(activation: Activation) -> dt.timedelta:
+    """How long a review or approval may wait before its unit's supervisors are told (V.2
+    "đôn đốc"): the plan's rules, review_wait_days, read when the step starts."""
+    rules = subject(activation).obligation.definition.plan.rules
+    return dt.timedelta(days=rules["review_wait_days"])
 
 
 def returned(activation: Activation, *args) -> bool:
@@ -110,13 +113,13 @@ class ReportFlow(ObligationRouting, SubjectFlowMixin, flow.Flow):
     )
     split_annex = FanOut().Next(this.annex_review, data_source=this.annex_reviewers)
     annex_review = (
-        Step().OnTimeout(REVIEW_WAIT, this.review_waiting, interrupting=False).Next(this.join)
+        Step().OnTimeout(review_wait, this.review_waiting, interrupting=False).Next(this.join)
     )
     join = flow.Join(continue_on_condition=returned).Next(this.route_annex)
     route_annex = flow.Switch().Case(this.draft, returned).Default(this.review)
     review = (
         Step()
-        .OnTimeout(REVIEW_WAIT, this.review_waiting, interrupting=False)
+        .OnTimeout(review_wait, this.review_waiting, interrupting=False)
         .Next(this.route_review)
     )
     route_review = flow.Switch().Case(this.draft, returned).Default(this.end)
@@ -171,7 +174,7 @@ class ConsolidationFlow(ObligationRouting, SubjectFlowMixin, flow.Flow):
     consolidate = Step().Assign(this.consolidator).Next(this.approve)
     approve = (
         Step()
-        .OnTimeout(REVIEW_WAIT, this.approval_waiting, interrupting=False)
+        .OnTimeout(review_wait, this.approval_waiting, interrupting=False)
         .Next(this.route_approve)
     )
     route_approve = flow.Switch().Case(this.consolidate, consolidating).Default(this.acknowledge)

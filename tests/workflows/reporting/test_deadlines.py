@@ -12,6 +12,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
+from agencies.models import Plan
 from workflows.core.models import Notification
 from workflows.core.notifications import notification_key
 from workflows.core.tasks import fire_timers, send_notifications
@@ -205,6 +206,17 @@ def test_a_review_waiting_too_long_is_brought_to_the_supervisors(
     services.accept(user=cast["dolisa", "officer"], report_id=report.pk)
     report.process.refresh_from_db()
     assert report.process.status == "DONE"
+
+
+def test_how_long_a_review_may_wait_is_the_plans_rule(cast, work_day):
+    plan = Plan.objects.get()
+    plan.rules["review_wait_days"] = 3
+    plan.save()
+    to_review(cast, draft(cast, "wu"))
+    work_day.shift(dt.timedelta(days=2, hours=23))
+    assert fire_timers.apply().get() == 0
+    work_day.shift(dt.timedelta(hours=2))
+    assert fire_timers.apply().get() == 1
 
 
 def test_notice_texts_name_the_duty_unit_and_days_in_the_plans_language(cast, work_day, settings):
