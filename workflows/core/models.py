@@ -113,6 +113,8 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["recipient", "-created"]),
             models.Index(fields=["subject_type", "subject_id", "kind", "day"]),
+            # A scan's "already told in the period" set: the period's notices of one kind.
+            models.Index(fields=["subject_type", "kind", "day"], name="notification_period"),
             models.Index(
                 fields=["recipient"],
                 condition=models.Q(sent_at__isnull=True),

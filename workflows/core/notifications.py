@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMessage
-from django.db import connections, models, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import F, QuerySet
 from django.db.models.constants import OnConflict
 from django.db.models.expressions import Combinable
@@ -113,7 +113,8 @@ def record_selected(
     recorded; the caller queues sending."""
     if not texts:
         return 0
-    connection = connections[rows.db]
+    # The rows are read where the notices are written: one statement, one database.
+    connection = connections[router.db_for_write(Notification)]
     ops = connection.ops
     picked = {"subject": F("pk"), "fill": fill}
     everyone = isinstance(recipient, Sequence)
@@ -147,6 +148,8 @@ def record_selected(
     # A list of users joins as a VALUES list of its own: no query through the unit tables.
     to = "m.column1" if everyone else row("recipient")
     people = f"CROSS JOIN (VALUES {', '.join(['(%s)'] * len(recipient))}) m" if everyone else ""
+    # Ids in the order notices are listed and mailed: by group, subject, then recipient.
+    order = ", ".join([*(f"t.column{i + 1}" for i in range(width)), row("subject"), to])
     subject_text, recipient_text = f"CAST({row('subject')} AS TEXT)", f"CAST({to} AS TEXT)"
     columns = ("recipient", "kind", "subject_type", "subject_id", "day", "key", "title")
     columns += ("body", "url", "created")
@@ -160,6 +163,7 @@ def record_selected(
             %s || {subject_text} || %s,
             %s
         FROM ({inner_sql}) r JOIN (VALUES {values}) t ON {join} {people}
+        ORDER BY {order}
         {ops.on_conflict_suffix_sql([], OnConflict.IGNORE, None, None)}"""
     params = [
         kind,
