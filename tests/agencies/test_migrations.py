@@ -17,23 +17,19 @@ def test_a_plan_loaded_before_review_wait_days_gets_the_wait_the_flows_used():
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     Plan = executor.loader.project_state(BEFORE).apps.get_model("agencies", "Plan")
-    old = Plan.objects.create(
-        code="old-plan",
-        title_vi="Kế hoạch cũ",
-        act="1/KH-UBND",
-        issued_on=dt.date(2019, 9, 3),
-        period_start=2019,
-        period_end=2025,
-        rules={"escalation_every_days": 7},
-    )
-    chosen = Plan.objects.create(
-        code="chosen-plan",
-        title_vi="Kế hoạch đã chọn",
-        act="2/KH-UBND",
-        issued_on=dt.date(2019, 9, 3),
-        period_start=2019,
-        period_end=2025,
-        rules={"review_wait_days": 4},
+    old, chosen = (
+        Plan.objects.create(
+            code=code,
+            title_vi=f"Kế hoạch {code}",
+            act=f"{number}/KH-UBND",
+            issued_on=dt.date(2019, 9, 3),
+            period_start=2019,
+            period_end=2025,
+            rules=rules,
+        )
+        for number, (code, rules) in enumerate(
+            [("old-plan", {"escalation_every_days": 7}), ("chosen-plan", {"review_wait_days": 4})]
+        )
     )
 
     executor = MigrationExecutor(connection)
