@@ -16,7 +16,7 @@ from agencies.selectors import today
 from workflows.core.forms import CommentForm, ReasonForm
 from workflows.core.selectors import open_tasks, with_actors
 from workflows.core.timeline import timeline_for
-from workflows.core.views import door_errors
+from workflows.core.views import door_errors, errors_into
 
 from . import forms, selectors, services
 from .flows import AidRequestFlow
@@ -183,8 +183,7 @@ def _edit_form(request, *, aid: AidRequest | None):
                     attachments=form.cleaned_data["attachments"],
                 )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            errors_into(form, exc)
         else:
             messages.success(request, _("Request %(code)s saved.") % {"code": aid})
             return redirect("aid_requests:detail", pk=aid.pk)
@@ -225,8 +224,7 @@ def request_act(request, pk: int, action: str):
                 files=request.FILES,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            errors_into(form, exc)
         else:
             messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS[action]})
             return redirect("aid_requests:detail", pk=pk)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import functools
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from .errors import Conflict, NoResponsibleUnit, PermissionDenied, RuleViolation
 from .inbox import task_rows
@@ -29,6 +32,49 @@ def door_errors(view):
             return render(request, "core/refused.html", {"message": str(exc)}, status=409)
 
     return wrapped
+
+
+def step_actions(
+    step: str | None,
+    table: dict,
+    labels: dict,
+    bound: tuple[str, object] | None = None,
+    initial: dict | None = None,
+) -> list[dict]:
+    """The forms of the actions the user may take at the step (`table`: step → action → form
+    class), one of them bound to what was posted."""
+    initial = initial or {}
+    return [
+        {
+            "name": name,
+            "label": labels[name],
+            "form": bound[1]
+            if bound and bound[0] == name
+            else form_class(prefix=name, initial=initial.get(name)),
+        }
+        for name, form_class in table.get(step, {}).items()
+    ]
+
+
+def errors_into(form, exc: ValidationError) -> None:
+    """A service's field errors shown on the form that was posted."""
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def act(request, *, action: str, form_class, run, done, failed, labels: dict):
+    """Parse the action's form and call its service: then back to the record, or the page
+    again with the errors (400). Refusals of the door become 403/409 (door_errors)."""
+    form = form_class(request.POST, prefix=action)
+    if form.is_valid():
+        try:
+            run(form.cleaned_data)
+        except ValidationError as exc:
+            errors_into(form, exc)
+        else:
+            messages.success(request, _("Done: %(action)s.") % {"action": labels[action]})
+            return redirect(done)
+    return failed(form)
 
 
 def _page(request, tasks, template: str):

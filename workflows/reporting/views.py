@@ -21,7 +21,7 @@ from workflows.core.forms import CommentForm, ReasonForm
 from workflows.core.notifications import mark_read
 from workflows.core.selectors import notifications_for, open_tasks, with_actors
 from workflows.core.timeline import timeline_for
-from workflows.core.views import door_errors
+from workflows.core.views import act, door_errors, errors_into, step_actions
 
 from . import forms, selectors, services
 from .flows import ConsolidationFlow, ReportFlow
@@ -54,43 +54,6 @@ CONSOLIDATION_ACTIONS = {
     "approve": {"approve": CommentForm, "return": ReasonForm},
     "acknowledge": {"acknowledge": CommentForm},
 }
-
-
-def _actions(
-    step: str | None, table: dict, bound: tuple[str, object] | None, initial: dict | None = None
-) -> list[dict]:
-    """The forms of the actions the user may take at the step, one of them bound."""
-    initial = initial or {}
-    return [
-        {
-            "name": name,
-            "label": ACTION_LABELS[name],
-            "form": bound[1]
-            if bound and bound[0] == name
-            else form_class(prefix=name, initial=initial.get(name)),
-        }
-        for name, form_class in table.get(step, {}).items()
-    ]
-
-
-def _errors_into(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
-def _act(request, *, action: str, form_class, run, done, failed):
-    """Parse the action's form and call its service: then back to the record, or the page
-    again with the errors (400). Refusals of the door become 403/409 (door_errors)."""
-    form = form_class(request.POST, prefix=action)
-    if form.is_valid():
-        try:
-            run(form.cleaned_data)
-        except ValidationError as exc:
-            _errors_into(form, exc)
-        else:
-            messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS[action]})
-            return redirect(done)
-    return failed(form)
 
 
 def _action_forms(table: dict) -> dict:
@@ -145,8 +108,9 @@ def obligation_detail(request, pk: int):
 @door_errors
 def obligation_waive(request, pk: int):
     obligation = _visible_obligation(request.user, pk)
-    return _act(
+    return act(
         request,
+        labels=ACTION_LABELS,
         action="waive",
         form_class=ReasonForm,
         run=lambda data: services.waive(user=request.user, obligation_id=pk, reason=data["reason"]),
@@ -188,7 +152,7 @@ def _report_form(request, *, obligation, report=None):
                     user=request.user, report_id=report.pk, data=data, attachments=files
                 )
         except ValidationError as exc:
-            _errors_into(form, exc)
+            errors_into(form, exc)
         else:
             messages.success(request, _("Report %(code)s saved.") % {"code": report})
             return redirect(report)
@@ -225,12 +189,14 @@ def report_edit(request, pk: int):
 def _report_context(request, report, *, bound=None) -> dict:
     task = selectors.task_for(request.user, report)
     step = task.flow_task.name if task else None
-    actions = _actions(step, REPORT_ACTIONS, bound)
+    actions = step_actions(step, REPORT_ACTIONS, ACTION_LABELS, bound)
     unit = report.obligation.unit
     if report.status == Status.ACCEPTED and selectors.may_act(
         request.user, step="review", unit=unit
     ):
-        actions += _actions("accepted", {"accepted": {"reopen": ReasonForm}}, bound)
+        actions += step_actions(
+            "accepted", {"accepted": {"reopen": ReasonForm}}, ACTION_LABELS, bound
+        )
     return {
         "report": report,
         "obligation": report.obligation,
@@ -276,8 +242,9 @@ def report_act(request, pk: int, action: str):
     if action not in form_classes:
         raise Http404
     report = _visible_report(request.user, pk)
-    return _act(
+    return act(
         request,
+        labels=ACTION_LABELS,
         action=action,
         form_class=form_classes[action],
         run=lambda data: _run_report_action(
@@ -308,9 +275,10 @@ def _consolidation_context(request, year: int, *, bound=None) -> dict:
         "figures": selectors.provincial_figures(year=year) if live else provincial.figures,
         "gaps": selectors.consolidation_gaps(year=year),
         "step": step,
-        "actions": _actions(
+        "actions": step_actions(
             step,
             CONSOLIDATION_ACTIONS,
+            ACTION_LABELS,
             bound,
             initial={"narrative": {"narrative": provincial.narrative if provincial else ""}},
         ),
@@ -365,8 +333,9 @@ def consolidation_act(request, year: int, action: str):
     if action not in form_classes or provincial is None:
         raise Http404
     _require_oversight(request.user)
-    return _act(
+    return act(
         request,
+        labels=ACTION_LABELS,
         action=action,
         form_class=form_classes[action],
         run=lambda data: _run_consolidation_action(
