@@ -13,4 +13,5 @@ urlpatterns = [
     path("tasks/", include("workflows.core.urls")),
     path("requests/", include("workflows.aid_requests.urls")),
     path("reports/", include("workflows.reporting.urls")),
+    path("commendations/", include("workflows.commendations.urls")),
 ]

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "workflows.core",
     "workflows.aid_requests",
     "workflows.reporting",
+    "workflows.commendations",
 ]
 
 MIDDLEWARE = [

@@ -16,10 +16,15 @@ from agencies.models import Category, FundingSource, Unit
 from agencies.selectors import target_communes, today
 from workflows.core.attachments import validate_attachment
 from workflows.core.errors import PermissionDenied, RuleViolation
-from workflows.core.nodes import actor_data
 from workflows.core.permissions import require_actor
 from workflows.core.selectors import open_tasks
-from workflows.core.transitions import StepContext, entered, perform, record_event, require_reason
+from workflows.core.transitions import (
+    StepContext,
+    edit_in_step,
+    perform,
+    require_reason,
+    started,
+)
 
 from .flows import PROCESS, AidRequestFlow
 from .models import AidRequest, AidRequestLine, Attachment, Review
@@ -141,16 +146,7 @@ def create_request(
     )
     _write_lines(request, data.lines, replace=False)
     _attach(request, attachments, kind=Attachment.Kind.NEEDS_ASSESSMENT, user=user)
-    request.process = AidRequestFlow.start.run(request=request)
-    AidRequest.objects.filter(pk=request.pk).update(process=request.process)
-    record_event(
-        subject=request,
-        action="create",
-        user=user,
-        process=request.process,
-        to_status=request.status,
-        actor=actor_data(actor),
-    )
+    started(request, process=AidRequestFlow.start.run(request=request), user=user, actor=actor)
     return request
 
 
@@ -163,9 +159,8 @@ def update_draft(
     comment: str = "",
 ) -> AidRequest:
     """The officer holding the draft task edits it; the change is audited, status unchanged."""
-    with entered(
-        model=AidRequest, pk=request_id, flow_tasks=(AidRequestFlow.draft,), user=user
-    ) as (process, request, task):
+
+    def change(request: AidRequest) -> None:
         if data.district.pk != request.district_id:
             raise ValidationError({"district": _("The district of a request cannot change.")})
         validate_request(data, on=today())
@@ -184,19 +179,16 @@ def update_draft(
         request.period_end = request.delivery_due = dt.date(data.year, 12, 31)
         _write_lines(request, data.lines)
         request.requested_total = total_of(data.lines)
-        request.save()
         _attach(request, attachments, kind=Attachment.Kind.NEEDS_ASSESSMENT, user=user)
-        record_event(
-            subject=request,
-            action="edit",
-            user=user,
-            task=task,
-            process=process,
-            from_status=request.status,
-            to_status=request.status,
-            comment=comment,
-        )
-    return request
+
+    return edit_in_step(
+        model=AidRequest,
+        pk=request_id,
+        flow_tasks=(AidRequestFlow.draft,),
+        user=user,
+        change=change,
+        comment=comment,
+    )
 
 
 def submit(*, user, request_id: int, comment: str = "") -> AidRequest:

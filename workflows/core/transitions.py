@@ -21,6 +21,7 @@ from agencies.selectors import permissions_of
 
 from .errors import Conflict, PermissionDenied
 from .models import AuditEvent
+from .nodes import actor_data
 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED)
 
@@ -187,3 +188,45 @@ def perform(
             data=context.data,
         )
     return result if result is not None else record
+
+
+def started(record: models.Model, *, process: Process, user, actor) -> None:
+    """A new record's process, just started, is saved on it and its creation audited under
+    the matrix row that let the user create it."""
+    record.process = process
+    type(record)._default_manager.filter(pk=record.pk).update(process=process)
+    record_event(
+        subject=record,
+        action="create",
+        user=user,
+        process=process,
+        to_status=record.status,
+        actor=actor_data(actor),
+    )
+
+
+def edit_in_step(
+    *,
+    model: type[models.Model],
+    pk: int,
+    flow_tasks: tuple,
+    user,
+    change: Callable[[Any], None],
+    comment: str = "",
+):
+    """The holder of one of the steps edits the record without moving it: the same lock and
+    permission as a transition, and an "edit" event."""
+    with entered(model=model, pk=pk, flow_tasks=flow_tasks, user=user) as (process, record, task):
+        change(record)
+        record.save()
+        record_event(
+            subject=record,
+            action="edit",
+            user=user,
+            task=task,
+            process=process,
+            from_status=record.status,
+            to_status=record.status,
+            comment=comment,
+        )
+    return record

@@ -24,7 +24,7 @@ from workflows.core.nodes import actor_data
 from workflows.core.permissions import require_actor
 from workflows.core.transitions import (
     StepContext,
-    entered,
+    edit_in_step,
     lock_process,
     perform,
     record_event,
@@ -282,26 +282,20 @@ def update_draft(
     comment: str = "",
 ) -> Report:
     """The officer holding the draft edits it; the change is audited, status unchanged."""
-    with entered(model=Report, pk=report_id, flow_tasks=(ReportFlow.draft,), user=user) as (
-        process,
-        report,
-        task,
-    ):
+
+    def change(report: Report) -> None:
         validate_report(data, unit=report.obligation.unit)
         _write_figures(report, data)
-        report.save()
         _attach(report, attachments, user=user)
-        record_event(
-            subject=report,
-            action="edit",
-            user=user,
-            task=task,
-            process=process,
-            from_status=report.status,
-            to_status=report.status,
-            comment=comment,
-        )
-    return report
+
+    return edit_in_step(
+        model=Report,
+        pk=report_id,
+        flow_tasks=(ReportFlow.draft,),
+        user=user,
+        change=change,
+        comment=comment,
+    )
 
 
 def submit(*, user, report_id: int, comment: str = "") -> Report:
@@ -504,24 +498,13 @@ def open_consolidation(*, user, year: int) -> ProvincialReport:
 
 def update_consolidation(*, user, provincial_id: int, narrative: str) -> ProvincialReport:
     """The DOLISA officer holding the consolidation writes the narrative."""
-    with entered(
+    return edit_in_step(
         model=ProvincialReport,
         pk=provincial_id,
         flow_tasks=(ConsolidationFlow.consolidate,),
         user=user,
-    ) as (process, provincial, task):
-        provincial.narrative = narrative.strip()
-        provincial.save()
-        record_event(
-            subject=provincial,
-            action="edit",
-            user=user,
-            task=task,
-            process=process,
-            from_status=provincial.status,
-            to_status=provincial.status,
-        )
-    return provincial
+        change=lambda provincial: setattr(provincial, "narrative", narrative.strip()),
+    )
 
 
 def _require_complete(provincial: ProvincialReport) -> None:

@@ -1,0 +1,219 @@
+"""Commendations (II.5, IV.1.đ): a DOLISA officer proposes, the PPC's leader approves by a
+numbered decision, returns or rejects; every step audited, everyone else refused."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from viewflow.workflow.models import Task
+
+from workflows.commendations import services
+from workflows.commendations.models import Commendation, NomineeKind, Status
+from workflows.commendations.services import Nomination
+from workflows.core.errors import Conflict, PermissionDenied
+from workflows.core.selectors import actionable_tasks
+from workflows.core.timeline import timeline_for
+
+pytestmark = pytest.mark.django_db
+
+DONOR = Nomination(
+    year=2024,
+    nominee_name="Công ty TNHH Điện gió Phước Hữu",
+    nominee_kind=NomineeKind.BUSINESS,
+    contribution="Tặng 300 suất áo ấm và học bổng cho trẻ em xã Phước Bình.",
+    value_vnd=450_000_000,
+)
+DECISION = {"decision_number": "1234/QĐ-UBND", "decision_date": dt.date(2025, 3, 14)}
+
+
+@pytest.fixture
+def cast(make_member) -> dict:
+    return {
+        (unit, role): make_member(unit, role, username=f"{unit}.{role}")
+        for unit, role in [
+            ("dolisa", "officer"),
+            ("dolisa", "leader"),
+            ("ppc", "leader"),
+            ("ppc", "officer"),
+            ("cpf", "officer"),
+        ]
+    }
+
+
+def proposed(cast) -> Commendation:
+    officer = cast["dolisa", "officer"]
+    commendation = services.create_commendation(user=officer, data=DONOR)
+    return services.propose(user=officer, commendation_id=commendation.pk)
+
+
+def test_proposal_approved_by_the_ppcs_leader_with_its_decision(cast):
+    officer, leader = cast["dolisa", "officer"], cast["ppc", "leader"]
+    draft = services.create_commendation(user=officer, data=DONOR)
+    assert [t.flow_task.name for t in actionable_tasks(officer)] == ["propose"]
+    services.propose(user=officer, commendation_id=draft.pk, comment="Đề nghị tặng Bằng khen")
+    assert [t.flow_task.name for t in actionable_tasks(leader)] == ["approve"]
+    assert not actionable_tasks(officer).exists()
+
+    done = services.approve(user=leader, commendation_id=draft.pk, **DECISION)
+
+    assert (done.status, done.decision_number, done.decision_date) == (
+        Status.APPROVED,
+        "1234/QĐ-UBND",
+        dt.date(2025, 3, 14),
+    )
+    done.process.refresh_from_db()
+    assert done.process.status == "DONE"
+    events = [
+        (e.action, e.actor.username, e.unit.code, e.clause, e.from_status, e.to_status)
+        for e in timeline_for(done)
+    ]
+    assert events == [
+        ("create", "dolisa.officer", "dolisa", "II.5", "", "draft"),
+        ("propose", "dolisa.officer", "dolisa", "II.5", "draft", "proposed"),
+        ("approve", "ppc.leader", "ppc", "II.5", "proposed", "approved"),
+    ]
+    assert timeline_for(done).last().data == {
+        "decision_number": "1234/QĐ-UBND",
+        "decision_date": "2025-03-14",
+    }
+
+
+def test_returned_to_its_proposer_then_rejected_each_with_a_reason(cast):
+    officer, leader = cast["dolisa", "officer"], cast["ppc", "leader"]
+    commendation = proposed(cast)
+    with pytest.raises(ValidationError):
+        services.return_for_revision(user=leader, commendation_id=commendation.pk, reason=" ")
+    services.return_for_revision(
+        user=leader, commendation_id=commendation.pk, reason="Bổ sung xác nhận của xã."
+    )
+    (task,) = actionable_tasks(officer)
+    assert (task.flow_task.name, task.owner) == ("propose", officer)  # back in their inbox
+
+    services.update_draft(
+        user=officer,
+        commendation_id=commendation.pk,
+        data=Nomination(**{**DONOR.__dict__, "contribution": "Có xác nhận của UBND xã."}),
+    )
+    services.propose(user=officer, commendation_id=commendation.pk)
+    with pytest.raises(ValidationError):
+        services.reject(user=leader, commendation_id=commendation.pk, reason="")
+    rejected = services.reject(
+        user=leader, commendation_id=commendation.pk, reason="Đã khen năm trước."
+    )
+    assert rejected.status == Status.REJECTED
+    assert rejected.contribution == "Có xác nhận của UBND xã."
+    assert [e.action for e in timeline_for(rejected)] == [
+        "create", "propose", "return", "edit", "propose", "reject",
+    ]  # fmt: skip
+
+
+def test_withdrawn_by_dolisa_ends_the_process(cast):
+    officer = cast["dolisa", "officer"]
+    draft = services.create_commendation(user=officer, data=DONOR)
+    withdrawn = services.withdraw(user=officer, commendation_id=draft.pk)
+    assert withdrawn.status == Status.WITHDRAWN
+    withdrawn.process.refresh_from_db()
+    assert withdrawn.process.status == "DONE"
+    with pytest.raises(Conflict):
+        services.propose(user=officer, commendation_id=draft.pk)
+
+
+@pytest.mark.parametrize("who", [("dolisa", "leader"), ("ppc", "officer"), ("cpf", "officer")])
+def test_only_dolisa_officers_propose(cast, who):
+    with pytest.raises(PermissionDenied):
+        services.create_commendation(user=cast[who], data=DONOR)
+    assert not Commendation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "who", [("dolisa", "officer"), ("dolisa", "leader"), ("ppc", "officer"), ("cpf", "officer")]
+)
+def test_only_the_ppcs_leader_decides_and_a_refusal_changes_nothing(cast, who):
+    commendation = proposed(cast)
+    tasks_before = list(Task.objects.values_list("pk", "status", "owner_id"))
+    with pytest.raises(PermissionDenied):
+        services.approve(user=cast[who], commendation_id=commendation.pk, **DECISION)
+    commendation.refresh_from_db()
+    assert commendation.status == Status.PROPOSED
+    assert list(Task.objects.values_list("pk", "status", "owner_id")) == tasks_before
+    assert [e.action for e in timeline_for(commendation)] == ["create", "propose"]
+
+
+def test_a_proposal_names_who_for_what_and_a_year_of_the_plan(cast):
+    blank = Nomination(year=2031, nominee_name=" ", nominee_kind="club", contribution="")
+    with pytest.raises(ValidationError) as refused:
+        services.create_commendation(user=cast["dolisa", "officer"], data=blank)
+    fields = {"year", "nominee_name", "nominee_kind", "contribution"}
+    assert set(refused.value.message_dict) == fields
+    assert "2019" in refused.value.message_dict["year"][0]
+    commendation = proposed(cast)
+    wrong = [("", dt.date(2025, 1, 1)), ("9/QĐ-UBND", dt.date(2099, 1, 1))]
+    for (number, day), field in zip(wrong, ("decision_number", "decision_date"), strict=True):
+        with pytest.raises(ValidationError) as refused:
+            services.approve(
+                user=cast["ppc", "leader"],
+                commendation_id=commendation.pk,
+                decision_number=number,
+                decision_date=day,
+            )
+        assert set(refused.value.message_dict) == {field}
+    commendation.refresh_from_db()
+    assert commendation.status == Status.PROPOSED
+
+
+def test_pages_from_proposal_to_decision(cast):
+    officer, leader = Client(), Client()
+    officer.force_login(cast["dolisa", "officer"])
+    leader.force_login(cast["ppc", "leader"])
+    created = officer.post(
+        reverse("commendations:create"),
+        {**DONOR.__dict__, "nominee_kind": DONOR.nominee_kind.value},
+    )
+    commendation = Commendation.objects.get()
+    assert created.status_code == 302 and created["Location"] == commendation.get_absolute_url()
+    page = officer.get(commendation.get_absolute_url())
+    assert b'class="action action-propose"' in page.content
+    url = commendation.get_absolute_url()
+    assert officer.post(f"{url}act/propose/", {"propose-comment": ""}).status_code == 302
+
+    decision = {"approve-decision_number": "1/QĐ-UBND", "approve-decision_date": "14/03/2025"}
+    refused = officer.post(f"{url}act/approve/", decision)
+    assert refused.status_code == 403
+    assert "Bạn không giữ đơn vị và vai trò" in refused.content.decode()
+    missing = leader.post(f"{url}act/approve/", {"approve-decision_number": "1/QĐ-UBND"})
+    assert missing.status_code == 400  # no decision date: the form says so, nothing changes
+    commendation.refresh_from_db()
+    assert commendation.status == Status.PROPOSED
+    decided = leader.post(f"{url}act/approve/", decision)
+    assert decided.status_code == 302
+    commendation.refresh_from_db()
+    assert (commendation.status, commendation.decision_date) == (
+        Status.APPROVED,
+        dt.date(2025, 3, 14),
+    )
+    listing = leader.get(reverse("commendations:list"))
+    assert "1/QĐ-UBND, 14/03/2025" in listing.content.decode()
+
+
+def test_units_the_plan_does_not_name_see_no_proposal(cast):
+    commendation = proposed(cast)
+    outsider = Client()
+    outsider.force_login(cast["cpf", "officer"])
+    assert outsider.get(commendation.get_absolute_url()).status_code == 404
+    assert "Công ty" not in outsider.get(reverse("commendations:list")).content.decode()
+
+
+def test_plan_coverage_shows_ii_5_implemented(cast):
+    out = io.StringIO()
+    call_command("plan_coverage", "--format=csv", stdout=out)
+    rows = {row["clause"]: row for row in csv.DictReader(io.StringIO(out.getvalue()))}
+    assert rows["II.5"]["status"] == "implemented"
+    assert "commendation.propose" in rows["II.5"]["implemented_by"]
+    assert "commendation.approve" in rows["II.5"]["implemented_by"]

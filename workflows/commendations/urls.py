@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "commendations"
+
+urlpatterns = [
+    path("", views.commendation_list, name="list"),
+    path("new/", views.commendation_create, name="create"),
+    path("<int:pk>/", views.commendation_detail, name="detail"),
+    path("<int:pk>/edit/", views.commendation_edit, name="edit"),
+    path("<int:pk>/act/<slug:action>/", views.commendation_act, name="act"),
+]
