@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import NomineeKind
-from .services import Nomination
+from .services import MAX_VALUE_VND, Nomination
 
 
 class NominationForm(forms.Form):
@@ -18,7 +18,9 @@ class NominationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What the nominee gave or mobilised for children, and where."),
     )
-    value_vnd = forms.IntegerField(label=_("Value (VND)"), min_value=0, initial=0)
+    value_vnd = forms.IntegerField(
+        label=_("Value (VND)"), min_value=0, max_value=MAX_VALUE_VND, initial=0
+    )
 
     def nomination(self) -> Nomination:
         return Nomination(**self.cleaned_data)

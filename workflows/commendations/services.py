@@ -13,11 +13,15 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Plan
 from agencies.selectors import today
+from workflows.core.errors import PermissionDenied
 from workflows.core.permissions import require_actor
 from workflows.core.transitions import edit_in_step, perform, require_reason, started
 
 from .flows import CommendationFlow
 from .models import PROCESS, Commendation, NomineeKind
+
+# Above any contribution a province records (a thousand trillion VND), below the column's limit.
+MAX_VALUE_VND = 10**15
 
 
 @dataclass(frozen=True)
@@ -41,8 +45,10 @@ def validate_nomination(data: Nomination, *, plan: Plan) -> None:
         errors["nominee_kind"] = _("Choose a kind of nominee.")
     if not data.contribution.strip():
         errors["contribution"] = _("Say what the nominee contributed or mobilised.")
-    if data.value_vnd < 0:
-        errors["value_vnd"] = _("The value cannot be negative.")
+    if not 0 <= data.value_vnd <= MAX_VALUE_VND:
+        errors["value_vnd"] = _("The value must be between 0 and %(max)s VND.") % {
+            "max": f"{MAX_VALUE_VND:,}".replace(",", ".")
+        }
     last = min(plan.period_end, today().year)
     if not plan.period_start <= data.year <= last:
         errors["year"] = _("The year must be between %(first)d and %(last)d.") % {
@@ -107,8 +113,15 @@ def propose(*, user, commendation_id: int, comment: str = "") -> Commendation:
 
 
 def withdraw(*, user, commendation_id: int, comment: str = "") -> Commendation:
-    """DOLISA drops a proposal it holds; the process ends."""
-    return _move(user, commendation_id, CommendationFlow.propose, "withdraw", comment=comment)
+    """The officer who wrote the proposal drops it; the process ends."""
+
+    def apply(commendation: Commendation, ctx) -> None:
+        if commendation.proposed_by_id != user.pk:
+            raise PermissionDenied(_("Only the officer who wrote the proposal may withdraw it."))
+        commendation.withdraw()
+
+    step = CommendationFlow.propose
+    return _move(user, commendation_id, step, "withdraw", comment=comment, apply=apply)
 
 
 def return_for_revision(*, user, commendation_id: int, reason: str) -> Commendation:
@@ -130,14 +143,22 @@ def reject(*, user, commendation_id: int, reason: str) -> Commendation:
 def approve(
     *, user, commendation_id: int, decision_number: str, decision_date: dt.date, comment: str = ""
 ) -> Commendation:
-    """The PPC's leader commends by a numbered decision, dated no later than today (II.5)."""
+    """The PPC's leader commends by a numbered decision, dated between the start of the year
+    of the contribution and today (II.5). Checked once the door has let the leader in."""
     number = decision_number.strip()
-    if not number:
-        raise ValidationError({"decision_number": _("Give the number of the decision.")})
-    if decision_date > today():
-        raise ValidationError({"decision_date": _("The decision cannot be dated in the future.")})
 
     def apply(commendation: Commendation, ctx) -> None:
+        errors = {}
+        if not number:
+            errors["decision_number"] = _("Give the number of the decision.")
+        if decision_date > today():
+            errors["decision_date"] = _("The decision cannot be dated in the future.")
+        elif decision_date.year < commendation.year:
+            errors["decision_date"] = _(
+                "The decision cannot be dated before the year of the contribution."
+            )
+        if errors:
+            raise ValidationError(errors)
         commendation.approve(number=number, day=decision_date)
         ctx.data.update(decision_number=number, decision_date=decision_date.isoformat())
 

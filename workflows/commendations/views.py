@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from workflows.core.errors import PermissionDenied
 from workflows.core.forms import CommentForm, ReasonForm
 from workflows.core.selectors import open_tasks, with_actors
 from workflows.core.timeline import timeline_for
@@ -116,16 +117,26 @@ def _form_page(request, *, commendation: Commendation | None):
     return render(request, "commendations/form.html", context, status=status)
 
 
+NOT_YOURS = gettext_lazy("You do not hold the unit and role that the plan assigns to this step.")
+
+
 @login_required
 @door_errors
 def commendation_create(request):
+    if not selectors.may_propose(request.user):
+        raise PermissionDenied(NOT_YOURS)
     return _form_page(request, commendation=None)
 
 
 @login_required
 @door_errors
 def commendation_edit(request, pk: int):
-    return _form_page(request, commendation=_visible(request.user, pk))
+    """Only the holder of the proposal step gets the form (the service checks again)."""
+    commendation = _visible(request.user, pk)
+    task = selectors.task_for(request.user, commendation)
+    if task is None or task.flow_task.name != "propose":
+        raise PermissionDenied(NOT_YOURS)
+    return _form_page(request, commendation=commendation)
 
 
 @login_required

@@ -8,12 +8,14 @@ import datetime as dt
 import io
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from viewflow.workflow.models import Task
 
+from agencies.models import Membership
 from workflows.commendations import services
 from workflows.commendations.models import Commendation, NomineeKind, Status
 from workflows.commendations.services import Nomination
@@ -30,7 +32,15 @@ DONOR = Nomination(
     contribution="Tặng 300 suất áo ấm và học bổng cho trẻ em xã Phước Bình.",
     value_vnd=450_000_000,
 )
+VN = dt.timezone(dt.timedelta(hours=7))
 DECISION = {"decision_number": "1234/QĐ-UBND", "decision_date": dt.date(2025, 3, 14)}
+
+
+@pytest.fixture(autouse=True)
+def spring_2025():
+    """A day after the decision the tests record, inside the plan's period."""
+    with time_machine.travel(dt.datetime(2025, 4, 1, 9, 0, tzinfo=VN), tick=False):
+        yield
 
 
 @pytest.fixture
@@ -132,14 +142,24 @@ def test_only_dolisa_officers_propose(cast, who):
     assert not Commendation.objects.exists()
 
 
+DECISIONS = {
+    "approve": lambda user, pk: services.approve(user=user, commendation_id=pk, **DECISION),
+    "return": lambda user, pk: services.return_for_revision(
+        user=user, commendation_id=pk, reason="x"
+    ),
+    "reject": lambda user, pk: services.reject(user=user, commendation_id=pk, reason="x"),
+}
+
+
+@pytest.mark.parametrize("decision", DECISIONS)
 @pytest.mark.parametrize(
     "who", [("dolisa", "officer"), ("dolisa", "leader"), ("ppc", "officer"), ("cpf", "officer")]
 )
-def test_only_the_ppcs_leader_decides_and_a_refusal_changes_nothing(cast, who):
+def test_only_the_ppcs_leader_decides_and_a_refusal_changes_nothing(cast, who, decision):
     commendation = proposed(cast)
     tasks_before = list(Task.objects.values_list("pk", "status", "owner_id"))
     with pytest.raises(PermissionDenied):
-        services.approve(user=cast[who], commendation_id=commendation.pk, **DECISION)
+        DECISIONS[decision](cast[who], commendation.pk)
     commendation.refresh_from_db()
     assert commendation.status == Status.PROPOSED
     assert list(Task.objects.values_list("pk", "status", "owner_id")) == tasks_before
@@ -154,8 +174,13 @@ def test_a_proposal_names_who_for_what_and_a_year_of_the_plan(cast):
     assert set(refused.value.message_dict) == fields
     assert "2019" in refused.value.message_dict["year"][0]
     commendation = proposed(cast)
-    wrong = [("", dt.date(2025, 1, 1)), ("9/QĐ-UBND", dt.date(2099, 1, 1))]
-    for (number, day), field in zip(wrong, ("decision_number", "decision_date"), strict=True):
+    wrong = [
+        ("", dt.date(2025, 1, 1), {"decision_number"}),
+        ("9/QĐ-UBND", dt.date(2025, 4, 2), {"decision_date"}),  # tomorrow
+        ("9/QĐ-UBND", dt.date(2023, 12, 31), {"decision_date"}),  # before the 2024 contribution
+        ("", dt.date(1900, 1, 1), {"decision_number", "decision_date"}),
+    ]
+    for number, day, fields in wrong:
         with pytest.raises(ValidationError) as refused:
             services.approve(
                 user=cast["ppc", "leader"],
@@ -163,7 +188,7 @@ def test_a_proposal_names_who_for_what_and_a_year_of_the_plan(cast):
                 decision_number=number,
                 decision_date=day,
             )
-        assert set(refused.value.message_dict) == {field}
+        assert set(refused.value.message_dict) == fields
     commendation.refresh_from_db()
     assert commendation.status == Status.PROPOSED
 
@@ -217,3 +242,52 @@ def test_plan_coverage_shows_ii_5_implemented(cast):
     assert rows["II.5"]["status"] == "implemented"
     assert "commendation.propose" in rows["II.5"]["implemented_by"]
     assert "commendation.approve" in rows["II.5"]["implemented_by"]
+
+
+@pytest.mark.parametrize("value", [-1, 10**15 + 1])
+def test_a_value_is_a_plausible_amount_of_vnd(cast, value):
+    data = Nomination(**{**DONOR.__dict__, "value_vnd": value})
+    with pytest.raises(ValidationError) as refused:
+        services.create_commendation(user=cast["dolisa", "officer"], data=data)
+    assert set(refused.value.message_dict) == {"value_vnd"}
+
+
+def test_only_its_proposer_withdraws_a_proposal_another_officer_took_over(cast, make_member):
+    proposer, colleague = cast["dolisa", "officer"], make_member("dolisa", "officer")
+    commendation = proposed(cast)
+    Membership.objects.filter(user=proposer).update(valid_to=dt.date(2025, 3, 31))  # moved on
+    services.return_for_revision(
+        user=cast["ppc", "leader"], commendation_id=commendation.pk, reason="Bổ sung hồ sơ."
+    )
+    (task,) = actionable_tasks(colleague)
+    assert task.owner is None  # back in DOLISA's queue, not to the officer who left
+    with pytest.raises(PermissionDenied):
+        services.withdraw(user=colleague, commendation_id=commendation.pk)
+    services.propose(user=colleague, commendation_id=commendation.pk)  # but may carry it on
+    commendation.refresh_from_db()
+    assert commendation.status == Status.PROPOSED
+
+
+def test_forms_are_offered_only_to_who_may_use_them(cast):
+    commendation = proposed(cast)
+    pages = {
+        ("cpf", "officer"): [(reverse("commendations:create"), 403)],
+        ("ppc", "leader"): [
+            (reverse("commendations:create"), 403),
+            (reverse("commendations:edit", args=[commendation.pk]), 403),
+        ],
+        ("dolisa", "officer"): [
+            (reverse("commendations:create"), 200),
+            (reverse("commendations:edit", args=[commendation.pk]), 403),  # already proposed
+        ],
+    }
+    for who, expected in pages.items():
+        client = Client()
+        client.force_login(cast[who])
+        assert [(url, client.get(url).status_code) for url, _status in expected] == expected
+    outsider = Client()
+    outsider.force_login(cast["cpf", "officer"])
+    act = f"{commendation.get_absolute_url()}act/reject/"
+    assert outsider.post(act, {"reject-reason": "x"}).status_code == 404
+    commendation.refresh_from_db()
+    assert commendation.status == Status.PROPOSED
