@@ -6,6 +6,8 @@ from django.db.models import QuerySet
 from viewflow.workflow.models import Task
 
 from agencies.selectors import actors_for, current_memberships
+from workflows.core.errors import PermissionDenied
+from workflows.core.permissions import require_actor
 from workflows.core.selectors import actionable_tasks
 
 from .models import PROCESS, Commendation
@@ -23,11 +25,13 @@ def commendations_visible_to(user) -> QuerySet[Commendation]:
 
 
 def may_propose(user) -> bool:
-    """True when the user holds the unit and role that drafts proposals today."""
-    held = {(m.unit_id, m.role.code) for m in current_memberships(user)}
-    return any(
-        (actor.unit.pk, actor.role) in held for actor in actors_for(process=PROCESS, step="propose")
-    )
+    """True when the user holds the unit and role that drafts proposals today, so that pages
+    offer only what the services would allow."""
+    try:
+        require_actor(user=user, process=PROCESS, step="propose")
+    except PermissionDenied:
+        return False
+    return True
 
 
 def task_for(user, commendation: Commendation) -> Task | None:

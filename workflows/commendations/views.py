@@ -13,16 +13,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from workflows.core.errors import PermissionDenied
 from workflows.core.forms import CommentForm, ReasonForm
+from workflows.core.permissions import require_actor
 from workflows.core.selectors import open_tasks, with_actors
 from workflows.core.timeline import timeline_for
+from workflows.core.transitions import open_task
 from workflows.core.views import act, door_errors, errors_into, step_actions
 
 from . import selectors, services
 from .flows import CommendationFlow
 from .forms import DecisionForm, NominationForm
-from .models import Commendation, Status
+from .models import PROCESS, Commendation, Status
 
 ACTION_LABELS = {
     "create": gettext_lazy("Created"),
@@ -117,25 +118,22 @@ def _form_page(request, *, commendation: Commendation | None):
     return render(request, "commendations/form.html", context, status=status)
 
 
-NOT_YOURS = gettext_lazy("You do not hold the unit and role that the plan assigns to this step.")
-
-
 @login_required
 @door_errors
 def commendation_create(request):
-    if not selectors.may_propose(request.user):
-        raise PermissionDenied(NOT_YOURS)
+    require_actor(user=request.user, process=PROCESS, step="propose")
     return _form_page(request, commendation=None)
 
 
 @login_required
 @door_errors
 def commendation_edit(request, pk: int):
-    """Only the holder of the proposal step gets the form (the service checks again)."""
+    """Only the holder of the proposal step gets the form: the door's own check, 403 or 409
+    (the service checks again under the lock)."""
     commendation = _visible(request.user, pk)
-    task = selectors.task_for(request.user, commendation)
-    if task is None or task.flow_task.name != "propose":
-        raise PermissionDenied(NOT_YOURS)
+    open_task(
+        process=commendation.process, flow_tasks=(CommendationFlow.propose,), user=request.user
+    )
     return _form_page(request, commendation=commendation)
 
 
