@@ -1,38 +1,29 @@
-"""Routing of an aid request (architecture.md): district submission → sector review →
-DOLISA consolidation → approval → delivery. Nodes only route; services change state."""
+"""Routing of an aid request: district submission → sector review → DOLISA consolidation →
+approval → delivery. Nodes only route; the door changes state, actions.py declares the steps."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import Activation, flow, lock
 
 from agencies.selectors import actors_for, has_membership
-from workflows.core.flows import SubjectFlowMixin
-from workflows.core.nodes import FanOut, RoutedJoin, Step, actor_data
+from workflows.core.nodes import FanOut, RoutedJoin, Start, Step, actor_data, record_of
 
 from .models import AidRequest, Status
 
+# The process name of the aid request rows in the responsibility matrix (plan data).
 PROCESS = "aid_request"
 
 
-def subject(activation: Activation) -> AidRequest:
-    """The request of the activation's process (set by the door; loaded once otherwise)."""
-    process = activation.process
-    if getattr(process, "subject", None) is None:
-        process.subject = AidRequest.objects.get(process_id=process.pk)
-    return process.subject
-
-
 def status_is(*statuses: str):
-    return lambda activation: subject(activation).status in statuses
+    return lambda activation: record_of(activation).status in statuses
 
 
 rejected = status_is(Status.REJECTED)
 withdrawn = status_is(Status.WITHDRAWN)
 
 
-class AidRequestFlow(SubjectFlowMixin, flow.Flow):
+class AidRequestFlow(flow.Flow):
     """Aid request
 
     A district asks for support to children of one target commune; sector departments
@@ -40,30 +31,9 @@ class AidRequestFlow(SubjectFlowMixin, flow.Flow):
     """
 
     process_slug = PROCESS
-    subject_model = AidRequest
-    subject_related = ("commune", "category")
-    subject_fields = (
-        "process_id",
-        "status",
-        "year",
-        "commune__name_vi",
-        "commune__name_en",
-        "category__name_vi",
-        "category__name_en",
-    )
-    step_labels = {
-        "draft": _("Drafting by the district"),
-        "sign_off": _("District leader sign-off"),
-        "review": _("Sector review"),
-        "consolidate": _("DOLISA consolidation"),
-        "approve": _("Approval by DOLISA"),
-        "approve_ppc": _("Approval by the Provincial People's Committee"),
-        "deliver": _("Delivery"),
-        "confirm_delivery": _("Delivery confirmation"),
-    }
     lock_impl = lock.select_for_update_lock
 
-    start = flow.StartHandle(this.start_request).Next(this.draft)
+    start = Start().Next(this.draft)
     draft = Step().Assign(this.drafter).Next(this.sign_off).Case(this.end, withdrawn)
     sign_off = (
         Step()
@@ -91,20 +61,15 @@ class AidRequestFlow(SubjectFlowMixin, flow.Flow):
     confirm_delivery = Step().Next(this.end)
     end = flow.End()
 
-    def start_request(self, activation: Activation, request: AidRequest):
-        """The new process routes this request; the caller binds it once it is saved."""
-        activation.process.subject = request
-        return activation.process
-
     def actors(self, activation: Activation, *, step: str):
         """Who the matrix names for the step, for this request's district, today."""
-        request = subject(activation)
+        request: AidRequest = record_of(activation)
         return actors_for(process=PROCESS, step=step, subject_unit=request.district)
 
     def drafter(self, activation: Activation):
         """A returned request goes back to the inbox of its drafter while they still hold the
         role; otherwise it waits in the district officers' queue."""
-        request = subject(activation)
+        request: AidRequest = record_of(activation)
         actor = activation.task.data["actor"]
         if has_membership(request.drafted_by, unit=request.district, role=actor["role"]):
             return request.drafted_by
@@ -112,7 +77,7 @@ class AidRequestFlow(SubjectFlowMixin, flow.Flow):
 
     def reviewers(self, activation: Activation) -> list[dict]:
         """One review task per unit the matrix names for the request's category (parallel)."""
-        request = subject(activation)
+        request: AidRequest = record_of(activation)
         actors = actors_for(
             process=PROCESS,
             step="review",
@@ -123,10 +88,10 @@ class AidRequestFlow(SubjectFlowMixin, flow.Flow):
 
     def review_decided(self, activation: Activation, active_tasks) -> bool:
         """A return or a rejection ends the round: the other reviews are cancelled."""
-        return subject(activation).status in (Status.RETURNED, Status.REJECTED)
+        return record_of(activation).status in (Status.RETURNED, Status.REJECTED)
 
     def above_threshold(self, activation: Activation) -> bool:
         """Above the plan's threshold the Provincial People's Committee approves."""
-        request = subject(activation)
+        request: AidRequest = record_of(activation)
         threshold = request.category.plan.rules.get("ppc_approval_threshold_vnd")
         return threshold is not None and request.amount > threshold

@@ -6,10 +6,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Category, FundingSource, Unit
-from agencies.selectors import target_communes, today, units_for_user
+from agencies.selectors import target_communes, today
 from workflows.core.forms import MultipleFileField
 
 from .models import AidRequest
+from .selectors import drafting_units
 from .services import Line, RequestInput
 
 
@@ -35,14 +36,14 @@ class RequestForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        districts = units_for_user(user, role="officer").filter(kind="district")
-        self.fields["district"].queryset = districts
+        districts = drafting_units(user)
+        self.fields["district"].queryset = Unit.objects.filter(pk__in=[d.pk for d in districts])
         communes = Unit.objects.none()
         for district in districts:
             communes = communes | target_communes(district=district)
         self.fields["commune"].queryset = communes
-        if districts.count() == 1:
-            self.fields["district"].initial = districts.first()
+        if len(districts) == 1:
+            self.fields["district"].initial = districts[0]
         self.fields["year"].initial = today().year
 
     def clean_ethnic_breakdown(self) -> dict[str, int]:

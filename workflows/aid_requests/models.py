@@ -8,13 +8,14 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
+
+from workflows.core.models import ProcessRecord
 
 
 class Status(models.TextChoices):
-    """Legal states of a request (architecture.md, "Two notions of state")."""
+    """Legal states of a request (docs/architecture.md, "Two notions of state")."""
 
     DRAFT = "draft", _("Draft")
     RETURNED = "returned", _("Returned for revision")
@@ -54,17 +55,16 @@ class AidRequestQuerySet(models.QuerySet):
         ).exclude(pk=request.pk)
 
 
-class AidRequest(ConcurrentTransitionMixin, models.Model):
+class AidRequest(ProcessRecord):
     """A district's request for support to children of one target commune (IV.12.b)."""
+
+    detail_url = "aid_requests:detail"
 
     class OverlapResolution(models.TextChoices):
         MERGED = "merged", _("Merged with the other request")
         REDUCED = "reduced", _("Amount reduced to avoid duplication")
         JUSTIFIED = "justified", _("Justified: the support does not duplicate")
 
-    process = models.OneToOneField(
-        "viewflow.Process", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
     district = models.ForeignKey(
         "agencies.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("district")
     )
@@ -130,9 +130,6 @@ class AidRequest(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"YC-{self.year}-{self.pk:06d}"
 
-    def get_absolute_url(self) -> str:
-        return reverse("aid_requests:detail", args=[self.pk])
-
     @property
     def inbox_summary(self) -> str:
         """One line for the inbox: where and what."""
@@ -150,7 +147,7 @@ class AidRequest(ConcurrentTransitionMixin, models.Model):
     def is_delivery_overdue(self, today: dt.date) -> bool:
         return self.status == Status.APPROVED and self.delivery_due < today
 
-    # --- state machine: the door (workflows.core.transitions.perform) calls these ---
+    # --- state machine: only the door (workflows.core.transitions) calls these ---
 
     @transition(field=status, source=list(EDITABLE), target=Status.SUBMITTED)
     def submit(self) -> None:

@@ -5,13 +5,23 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import QuerySet
-from viewflow.workflow.models import Task
 
-from agencies.models import UnitKind
-from agencies.selectors import today, units_for_user
-from workflows.core.selectors import actionable_tasks
+from agencies.models import Unit, UnitKind
+from agencies.selectors import actors_for, current_memberships, today, units_for_user
 
+from .flows import PROCESS
 from .models import AidRequest, Status
+
+
+def drafting_units(user) -> list[Unit]:
+    """The units for which the user may draft a request today: where they hold the role that
+    the matrix names for the first step for that very unit."""
+    units = []
+    for membership in current_memberships(user):
+        actors = actors_for(process=PROCESS, step="draft", subject_unit=membership.unit)
+        if any(a.unit.pk == membership.unit_id and a.role == membership.role.code for a in actors):
+            units.append(membership.unit)
+    return units
 
 
 def requests_visible_to(user) -> QuerySet[AidRequest]:
@@ -33,13 +43,6 @@ def request_detail(pk: int) -> AidRequest:
         .prefetch_related("lines", "reviews__unit", "reviews__reviewer", "attachments")
         .get(pk=pk)
     )
-
-
-def task_for(user, request: AidRequest) -> Task | None:
-    """The open task of this request the user may act on, if any."""
-    if request.process_id is None:
-        return None
-    return actionable_tasks(user, process_ids=[request.process_id]).first()
 
 
 def overlapping_requests(request: AidRequest) -> QuerySet[AidRequest]:

@@ -16,17 +16,10 @@ from agencies.models import Category, FundingSource, Unit
 from agencies.selectors import target_communes, today
 from workflows.core.attachments import validate_attachment
 from workflows.core.errors import PermissionDenied, RuleViolation
-from workflows.core.permissions import require_actor
 from workflows.core.selectors import open_tasks
-from workflows.core.transitions import (
-    StepContext,
-    edit_in_step,
-    perform,
-    require_reason,
-    started,
-)
+from workflows.core.transitions import STAY, StepContext, edit_in_step, may_start, perform, start
 
-from .flows import PROCESS, AidRequestFlow
+from .flows import AidRequestFlow
 from .models import AidRequest, AidRequestLine, Attachment, Review
 
 
@@ -122,7 +115,7 @@ def create_request(
 ) -> AidRequest:
     """A district officer drafts a request; its process starts with the draft in their inbox."""
     day = today()
-    actor = require_actor(user=user, process=PROCESS, step="draft", subject_unit=data.district)
+    actor = may_start(model=AidRequest, user=user, subject_unit=data.district)
     if actor.unit.pk != data.district.pk:
         raise PermissionDenied(_("You are not an officer of this district."))
     validate_request(data, on=day)
@@ -146,7 +139,7 @@ def create_request(
     )
     _write_lines(request, data.lines, replace=False)
     _attach(request, attachments, kind=Attachment.Kind.NEEDS_ASSESSMENT, user=user)
-    started(request, process=AidRequestFlow.start.run(request=request), user=user, actor=actor)
+    start(record=request, user=user, actor=actor)
     return request
 
 
@@ -182,26 +175,13 @@ def update_draft(
         _attach(request, attachments, kind=Attachment.Kind.NEEDS_ASSESSMENT, user=user)
 
     return edit_in_step(
-        model=AidRequest,
-        pk=request_id,
-        flow_tasks=(AidRequestFlow.draft,),
-        user=user,
-        change=change,
-        comment=comment,
+        model=AidRequest, pk=request_id, user=user, action="edit", change=change, comment=comment
     )
 
 
 def submit(*, user, request_id: int, comment: str = "") -> AidRequest:
     """The drafting officer sends the request for the district leader's sign-off."""
-    return perform(
-        model=AidRequest,
-        pk=request_id,
-        flow_tasks=(AidRequestFlow.draft,),
-        user=user,
-        action="submit",
-        apply=lambda request, ctx: request.submit(),
-        comment=comment,
-    )
+    return perform(model=AidRequest, pk=request_id, user=user, action="submit", comment=comment)
 
 
 def withdraw(*, user, request_id: int, comment: str = "") -> AidRequest:
@@ -210,45 +190,23 @@ def withdraw(*, user, request_id: int, comment: str = "") -> AidRequest:
     def apply(request: AidRequest, ctx: StepContext) -> None:
         if request.drafted_by_id != user.pk:
             raise PermissionDenied(_("Only the officer who drafted the request may withdraw it."))
-        request.withdraw()
 
     return perform(
-        model=AidRequest,
-        pk=request_id,
-        flow_tasks=(AidRequestFlow.draft,),
-        user=user,
-        action="withdraw",
-        apply=apply,
-        comment=comment,
+        model=AidRequest, pk=request_id, user=user, action="withdraw", apply=apply, comment=comment
     )
 
 
 def sign_off(*, user, request_id: int, comment: str = "") -> AidRequest:
     """The district leader signs off; the drafter may not sign off their own draft."""
 
-    def apply(request: AidRequest, ctx: StepContext) -> None:
+    def apply(request: AidRequest, ctx: StepContext) -> dict:
         if request.drafted_by_id == user.pk:
             raise PermissionDenied(_("The officer who drafted a request cannot sign it off."))
-        request.sign_off(by=user)
+        return {"by": user}
 
     return perform(
-        model=AidRequest,
-        pk=request_id,
-        flow_tasks=(AidRequestFlow.sign_off,),
-        user=user,
-        action="sign_off",
-        apply=apply,
-        comment=comment,
+        model=AidRequest, pk=request_id, user=user, action="sign_off", apply=apply, comment=comment
     )
-
-
-# Steps at which a request can be returned or rejected, by service argument.
-DECISION_STEPS = {
-    "sign_off": (AidRequestFlow.sign_off,),
-    "review": (AidRequestFlow.review,),
-    "consolidate": (AidRequestFlow.consolidate,),
-    "approve": (AidRequestFlow.approve, AidRequestFlow.approve_ppc),
-}
 
 
 def _record_review(request: AidRequest, ctx: StepContext, decision: str, **fields) -> Review:
@@ -262,58 +220,28 @@ def _record_review(request: AidRequest, ctx: StepContext, decision: str, **field
     )
 
 
-def _decide_with_reason(
-    *, user, request_id: int, step: str, reason: str, action: str, decision: str
-) -> AidRequest:
-    """Return or reject at a deciding step; a sector reviewer's decision is also kept as a
-    Review of the round."""
-    reason = require_reason(reason)
+def _decide_with_reason(*, user, request_id: int, reason: str, action: str) -> AidRequest:
+    """Return or reject at a deciding step (the steps that declare the action); a sector
+    reviewer's decision is also kept as a Review of the round."""
+    decision = Review.Decision.RETURNED if action == "return" else Review.Decision.REJECTED
 
     def apply(request: AidRequest, ctx: StepContext) -> None:
-        if step == "review":
-            _record_review(request, ctx, decision, reason=reason)
-        if decision == Review.Decision.RETURNED:
-            request.return_for_revision()
-        else:
-            request.reject()
+        if ctx.step == "review":
+            _record_review(request, ctx, decision, reason=reason.strip())
 
     return perform(
-        model=AidRequest,
-        pk=request_id,
-        flow_tasks=DECISION_STEPS[step],
-        user=user,
-        action=action,
-        apply=apply,
-        comment=reason,
+        model=AidRequest, pk=request_id, user=user, action=action, apply=apply, comment=reason
     )
 
 
-def return_for_revision(*, user, request_id: int, step: str, reason: str) -> AidRequest:
+def return_for_revision(*, user, request_id: int, reason: str) -> AidRequest:
     """Back to the drafter's inbox with a reason, at sign-off or sector review."""
-    if step not in ("sign_off", "review"):
-        raise ValidationError({"step": _("A request can be returned at sign-off or review.")})
-    return _decide_with_reason(
-        user=user,
-        request_id=request_id,
-        step=step,
-        reason=reason,
-        action="return",
-        decision=Review.Decision.RETURNED,
-    )
+    return _decide_with_reason(user=user, request_id=request_id, reason=reason, action="return")
 
 
-def reject(*, user, request_id: int, step: str, reason: str) -> AidRequest:
+def reject(*, user, request_id: int, reason: str) -> AidRequest:
     """Refuse the request for good, with a reason, at any deciding step."""
-    if step not in DECISION_STEPS:
-        raise ValidationError({"step": _("Unknown step.")})
-    return _decide_with_reason(
-        user=user,
-        request_id=request_id,
-        step=step,
-        reason=reason,
-        action="reject",
-        decision=Review.Decision.REJECTED,
-    )
+    return _decide_with_reason(user=user, request_id=request_id, reason=reason, action="reject")
 
 
 def accept_review(
@@ -322,7 +250,7 @@ def accept_review(
     """A sector reviewer accepts, possibly lowering the amount with a reason; the request is
     accepted when every reviewer of the round has accepted (parallel review)."""
 
-    def apply(request: AidRequest, ctx: StepContext) -> None:
+    def apply(request: AidRequest, ctx: StepContext):
         amount = request.requested_total if assessed_total is None else assessed_total
         if amount < 0 or amount > request.requested_total:
             raise ValidationError(
@@ -339,18 +267,18 @@ def accept_review(
             .exclude(pk=ctx.task.pk)
             .exists()
         )
-        if not still_open:
-            lowest = min(
-                request.reviews.filter(
-                    round=request.review_round, decision=Review.Decision.ACCEPTED
-                ).values_list("assessed_total", flat=True)
-            )
-            request.accept(assessed_total=lowest)
+        if still_open:
+            return STAY
+        lowest = min(
+            request.reviews.filter(
+                round=request.review_round, decision=Review.Decision.ACCEPTED
+            ).values_list("assessed_total", flat=True)
+        )
+        return {"assessed_total": lowest}
 
     return perform(
         model=AidRequest,
         pk=request_id,
-        flow_tasks=(AidRequestFlow.review,),
         user=user,
         action="accept_review",
         apply=apply,
@@ -370,7 +298,7 @@ def consolidate(
 ) -> AidRequest:
     """DOLISA places the request in the year's plan with a funding source (II.4, III)."""
 
-    def apply(request: AidRequest, ctx: StepContext) -> None:
+    def apply(request: AidRequest, ctx: StepContext) -> dict:
         if not funding_source.may_fund_children:
             raise RuleViolation(
                 _(
@@ -402,14 +330,16 @@ def consolidate(
                     )
                 amount = reduced_total
         ctx.data["overlaps"] = [pk for pk, _year in overlaps]
-        request.consolidate(
-            funding_source=funding_source, resolution=resolution, note=note.strip(), amount=amount
-        )
+        return {
+            "funding_source": funding_source,
+            "resolution": resolution,
+            "note": note.strip(),
+            "amount": amount,
+        }
 
     return perform(
         model=AidRequest,
         pk=request_id,
-        flow_tasks=(AidRequestFlow.consolidate,),
         user=user,
         action="consolidate",
         apply=apply,
@@ -420,15 +350,7 @@ def consolidate(
 
 def approve(*, user, request_id: int, comment: str = "") -> AidRequest:
     """DOLISA's leader approves, or the PPC's leader above the plan's threshold."""
-    return perform(
-        model=AidRequest,
-        pk=request_id,
-        flow_tasks=DECISION_STEPS["approve"],
-        user=user,
-        action="approve",
-        apply=lambda request, ctx: request.approve(),
-        comment=comment,
-    )
+    return perform(model=AidRequest, pk=request_id, user=user, action="approve", comment=comment)
 
 
 def record_delivery(
@@ -442,7 +364,7 @@ def record_delivery(
 ) -> AidRequest:
     """The district records what was delivered, with evidence."""
 
-    def apply(request: AidRequest, ctx: StepContext) -> None:
+    def apply(request: AidRequest, ctx: StepContext) -> dict:
         errors = {}
         if delivered_on > today():
             errors["delivered_on"] = _("The delivery date cannot be in the future.")
@@ -451,14 +373,15 @@ def record_delivery(
         if errors:
             raise ValidationError(errors)
         _attach(request, evidence, kind=Attachment.Kind.DELIVERY_EVIDENCE, user=user)
-        request.record_delivery(
-            delivered_on=delivered_on, children_reached=children_reached, note=note.strip()
-        )
+        return {
+            "delivered_on": delivered_on,
+            "children_reached": children_reached,
+            "note": note.strip(),
+        }
 
     return perform(
         model=AidRequest,
         pk=request_id,
-        flow_tasks=(AidRequestFlow.deliver,),
         user=user,
         action="deliver",
         apply=apply,
@@ -470,11 +393,5 @@ def record_delivery(
 def confirm_delivery(*, user, request_id: int, comment: str = "") -> AidRequest:
     """DOLISA confirms the delivery; the request closes (IV.1.d)."""
     return perform(
-        model=AidRequest,
-        pk=request_id,
-        flow_tasks=(AidRequestFlow.confirm_delivery,),
-        user=user,
-        action="confirm_delivery",
-        apply=lambda request, ctx: request.confirm_delivery(),
-        comment=comment,
+        model=AidRequest, pk=request_id, user=user, action="confirm_delivery", comment=comment
     )

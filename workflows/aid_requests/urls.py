@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .actions import AID_REQUEST
 
 app_name = "aid_requests"
 
@@ -9,5 +10,5 @@ urlpatterns = [
     path("new/", views.request_create, name="create"),
     path("<int:pk>/", views.request_detail, name="detail"),
     path("<int:pk>/edit/", views.request_edit, name="edit"),
-    path("<int:pk>/act/<slug:action>/", views.request_act, name="act"),
+    *AID_REQUEST.urls(),
 ]

@@ -1,4 +1,5 @@
-"""Append-only audit trail shared by every process (DEVELOPERS.md principle 3)."""
+"""What every process shares in the database: the base of the records processes route, the
+append-only audit trail and the notifications (docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,33 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin
+
+
+class ProcessRecord(ConcurrentTransitionMixin, models.Model):
+    """A record one process routes: its current process (a re-opened record gets a new one),
+    its page and its line in the inbox. Each model declares its own FSM `status` field with
+    its choices, and `detail_url`, the URL name of its page."""
+
+    detail_url: str = ""
+
+    process = models.ForeignKey(
+        "viewflow.Process", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+    def get_absolute_url(self) -> str:
+        return reverse(self.detail_url, args=[self.pk])
+
+    @property
+    def inbox_summary(self) -> str:
+        """One line for the inbox; models say more where they can."""
+        return str(self)
 
 
 class AppendOnlyError(Exception):

@@ -21,6 +21,25 @@ def actor_data(actor) -> dict:
     }
 
 
+def record_of(activation: Activation):
+    """The record the activation's process routes: viewflow's process artifact, which the
+    door binds (and caches) before any routing reads it."""
+    return activation.process.artifact
+
+
+def _bind(activation: Activation, *, record):
+    activation.process.artifact = record
+    return activation.process
+
+
+class Start(nodes.StartHandle):
+    """A process started by the door for one saved record (transitions.start): the record
+    becomes the process's artifact before the first task is routed."""
+
+    def __init__(self):
+        super().__init__(func=_bind)
+
+
 def routed_next(activation: Activation):
     """Go straight to the node the cases pick for the record's new state: no gateway task
     between a decision and where it leads (fewer rows and statements per step)."""

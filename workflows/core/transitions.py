@@ -1,12 +1,13 @@
-"""The transition door: every change of state of a process record goes through `perform`,
-which locks, checks the actor, moves the FSM and the viewflow task together, and audits."""
+"""The transition door: every change of state of a process record goes through this module.
+It locks, checks the actor against the responsibility matrix, moves the FSM and the viewflow
+task together, and audits, in one transaction (docs/architecture.md, "The door")."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -17,13 +18,23 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from viewflow.workflow import STATUS
 from viewflow.workflow.models import Process, Task
 
-from agencies.selectors import permissions_of
+from agencies.models import Unit
+from agencies.selectors import Actor, permissions_of
 
+from .declaration import Action, ProcessDeclaration, declaration_of
 from .errors import Conflict, PermissionDenied
 from .models import AuditEvent
 from .nodes import actor_data
+from .permissions import require_actor
 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED)
+
+
+class _Stay:
+    """Returned by an `apply` callback: the step completes, the record keeps its state."""
+
+
+STAY = _Stay()
 
 
 @dataclass
@@ -31,13 +42,14 @@ class StepContext:
     """What an `apply` callback knows of the action being performed."""
 
     user: Any
-    task: Task
+    task: Task | None
     comment: str
+    actor: dict
     data: dict = field(default_factory=dict)
 
     @property
-    def actor(self) -> dict:
-        return self.task.data.get("actor", {})
+    def step(self) -> str:
+        return self.task.flow_task.name if self.task is not None else ""
 
 
 def lock_process(process_id: int) -> Process:
@@ -67,7 +79,23 @@ def open_task(*, process: Process, flow_tasks: tuple, user, task_id: int | None 
     return task
 
 
-def record_event(
+def users_task(*, record: models.Model, user) -> Task | None:
+    """The open task of the record's process that the user could act on now, if any (what the
+    record's page offers; the door checks again under the lock)."""
+    process_id = getattr(record, "process_id", None)
+    if process_id is None:
+        return None
+    held = permissions_of(user)
+    tasks = Task.objects.filter(process_id=process_id, flow_task_type="HUMAN", status__in=OPEN)
+    mine = [
+        t
+        for t in tasks
+        if t.owner_id == user.pk or (t.owner_id is None and t.owner_permission in held)
+    ]
+    return next((t for t in mine if t.owner_id == user.pk), mine[0] if mine else None)
+
+
+def _record_event(
     *,
     subject: models.Model,
     action: str,
@@ -118,28 +146,38 @@ def transition_errors(record: models.Model) -> Iterator[None]:
     except TransitionNotAllowed as exc:
         raise Conflict(
             _("This action is not possible while the record is “%(status)s”.")
-            % {"status": record.get_status_display()}
+            % {"status": record.get_status_display()}  # type: ignore[attr-defined]
         ) from exc
     except ConcurrentTransition as exc:
         raise Conflict(_("Someone else changed this record at the same time.")) from exc
 
 
+def _declared(model: type[models.Model], action: str) -> tuple[ProcessDeclaration, Action]:
+    declaration = declaration_of(model)
+    declared = declaration.action(action)
+    if declared is None:
+        raise LookupError(f"{model.__name__} declares no action {action!r}")
+    return declaration, declared
+
+
+def _move(record: models.Model, action: Action, move: Any) -> None:
+    """Apply the action's FSM transition with the arguments `apply` returned (none for None)."""
+    if action.fsm_transition is None or move is STAY:
+        return
+    getattr(record, action.fsm_transition)(**(move or {}))
+
+
 @contextmanager
-def entered(
-    *,
-    model: type[models.Model],
-    pk: int,
-    flow_tasks: tuple,
-    user,
-    task_id: int | None = None,
+def _entered(
+    *, model: type[models.Model], pk: int, flow_tasks: tuple, user, task_id: int | None
 ) -> Iterator[tuple[Process, Any, Task]]:
-    """Inside one transaction: the locked process, its record read after the lock, and the
-    open task of one of `flow_tasks` that the user may act on (else 403/409)."""
+    """Inside one transaction: the locked process, its record read after the lock (and bound
+    as the process's artifact, which routing reads), and the user's open task of the steps."""
     with transaction.atomic():
         process_id = model._default_manager.filter(pk=pk).values_list("process_id", flat=True)
         process = lock_process(process_id.get())
         record = model._default_manager.get(pk=pk)
-        process.subject = record  # routing conditions read the record without another query
+        process.artifact = record
         task = open_task(process=process, flow_tasks=flow_tasks, user=user, task_id=task_id)
         task.process = process
         yield process, record, task
@@ -149,25 +187,33 @@ def perform(
     *,
     model: type[models.Model],
     pk: int,
-    flow_tasks: tuple,
     user,
     action: str,
-    apply: Callable[[Any, StepContext], Any],
+    apply: Callable[[Any, StepContext], Any] | None = None,
     comment: str = "",
     data: dict | None = None,
     task_id: int | None = None,
 ):
-    """Run one human step in one transaction: lock, authorise by membership, FSM transition,
-    viewflow task completion and routing, audit record. Nothing changes if any part refuses."""
-    with entered(model=model, pk=pk, flow_tasks=flow_tasks, user=user, task_id=task_id) as (
+    """Run one human step in one transaction: lock, authorise by membership at a step that
+    declares the action, `apply` (checks and side records; it returns the transition's
+    arguments, or STAY), FSM transition, viewflow task completion and routing, audit record.
+    Nothing changes if any part refuses."""
+    declaration, declared = _declared(model, action)
+    if declared.reason:
+        comment = require_reason(comment)
+    flow_tasks = declaration.nodes_for(action)
+    with _entered(model=model, pk=pk, flow_tasks=flow_tasks, user=user, task_id=task_id) as (
         process,
         record,
         task,
     ):
-        context = StepContext(user=user, task=task, comment=comment, data=data or {})
+        context = StepContext(
+            user=user, task=task, comment=comment, actor=task.data.get("actor", {}), data=data or {}
+        )
         from_status = record.status
         with transition_errors(record):
-            result = apply(record, context)
+            move = apply(record, context) if apply is not None else None
+            _move(record, declared, move)
             record.save()
         if task.status == STATUS.NEW:
             # Taking the task from the queue: the permission was checked above, and complete()
@@ -176,7 +222,7 @@ def perform(
         activation = task.flow_task.activation_class(task)
         activation.start(None)
         activation.execute()
-        record_event(
+        _record_event(
             subject=record,
             action=action,
             user=user,
@@ -187,39 +233,30 @@ def perform(
             comment=comment,
             data=context.data,
         )
-    return result if result is not None else record
-
-
-def started(record: models.Model, *, process: Process, user, actor) -> None:
-    """A new record's process, just started, is saved on it and its creation audited under
-    the matrix row that let the user create it."""
-    record.process = process
-    type(record)._default_manager.filter(pk=record.pk).update(process=process)
-    record_event(
-        subject=record,
-        action="create",
-        user=user,
-        process=process,
-        to_status=record.status,
-        actor=actor_data(actor),
-    )
+    return record
 
 
 def edit_in_step(
     *,
     model: type[models.Model],
     pk: int,
-    flow_tasks: tuple,
     user,
+    action: str,
     change: Callable[[Any], None],
     comment: str = "",
 ):
-    """The holder of one of the steps edits the record without moving it: the same lock and
-    permission as a transition, and an "edit" event."""
-    with entered(model=model, pk=pk, flow_tasks=flow_tasks, user=user) as (process, record, task):
+    """The holder of a step that declares the (edit) action changes the record without moving
+    it: the same lock and permission as a transition, and an audit event."""
+    declaration, _declared_action = _declared(model, action)
+    flow_tasks = declaration.nodes_for(action)
+    with _entered(model=model, pk=pk, flow_tasks=flow_tasks, user=user, task_id=None) as (
+        process,
+        record,
+        task,
+    ):
         change(record)
         record.save()
-        record_event(
+        _record_event(
             subject=record,
             action="edit",
             user=user,
@@ -230,3 +267,125 @@ def edit_in_step(
             comment=comment,
         )
     return record
+
+
+def may_start(*, model: type[models.Model], user, subject_unit: Unit | None = None) -> Actor:
+    """The matrix row under which the user may start a process of this model (the first step
+    of its declaration), or PermissionDenied."""
+    declaration = declaration_of(model)
+    first = next(iter(declaration.steps))
+    return require_actor(
+        user=user, process=declaration.matrix_process, step=first, subject_unit=subject_unit
+    )
+
+
+def start(
+    *,
+    record: models.Model,
+    user,
+    actor: Actor,
+    action: str = "create",
+    from_status: str = "",
+    comment: str = "",
+) -> Process:
+    """Start the record's process, bind the two (the record's `process`, the process's
+    artifact) and audit the start under the matrix row that allowed it. Call inside the
+    transaction that saved the record; a re-opened record gets a new process the same way."""
+    declaration = declaration_of(type(record))
+    process = declaration.flow.start.run(record=record)
+    record.process = process  # type: ignore[attr-defined]
+    type(record)._default_manager.filter(pk=record.pk).update(process=process)
+    _record_event(
+        subject=record,
+        action=action,
+        user=user,
+        process=process,
+        from_status=from_status,
+        to_status=getattr(record, "status", ""),
+        comment=comment,
+        actor=actor_data(actor),
+    )
+    return process
+
+
+@transaction.atomic
+def act_outside_step(
+    *,
+    model: type[models.Model],
+    record: models.Model,
+    user,
+    action: str,
+    subject_unit: Unit | None,
+    apply: Callable[[Any, StepContext], Any] | None = None,
+    comment: str = "",
+    data: dict | None = None,
+    then: Literal["restart", "cancel"] | None = None,
+) -> Actor:
+    """An action that no task carries (a waiver, a re-open): the matrix step the declaration of
+    `model`'s process names for it, the process lock, the FSM transition, then the process
+    cancelled or restarted, and the audit event on `record` (which may be another model, such
+    as the duty a waiver excuses). Returns the actor it was taken under."""
+    declaration, declared = _declared(model, action)
+    if declared.reason:
+        comment = require_reason(comment)
+    assert declared.matrix_step, f"{action} is an action of a step, not outside one"
+    actor = require_actor(
+        user=user,
+        process=declaration.matrix_process,
+        step=declared.matrix_step,
+        subject_unit=subject_unit,
+    )
+    process_id = getattr(record, "process_id", None)
+    process = lock_process(process_id) if process_id is not None else None
+    if process is not None or getattr(record, "status", None) is not None:
+        record.refresh_from_db()
+    context = StepContext(
+        user=user, task=None, comment=comment, actor=actor_data(actor), data=data or {}
+    )
+    from_status = getattr(record, "status", "")
+    with transition_errors(record):
+        move = apply(record, context) if apply is not None else None
+        if from_status:
+            _move(record, declared, move)
+        record.save()
+    if then == "cancel" and process is not None and process.status != STATUS.DONE:
+        declaration.flow.instance.cancel(process)
+    if then == "restart":
+        start(
+            record=record,
+            user=user,
+            actor=actor,
+            action=action,
+            from_status=from_status,
+            comment=comment,
+        )
+        return actor
+    _record_event(
+        subject=record,
+        action=action,
+        user=user,
+        process=process,
+        from_status=from_status,
+        to_status=getattr(record, "status", ""),
+        comment=comment,
+        data=context.data,
+        actor=actor_data(actor),
+    )
+    return actor
+
+
+# LEGACY until reporting and commendations are declared.
+record_event = _record_event
+
+
+def started(record, *, process, user, actor) -> None:
+    record.process = process
+    type(record)._default_manager.filter(pk=record.pk).update(process=process)
+    _record_event(
+        subject=record,
+        action="create",
+        user=user,
+        process=process,
+        to_status=record.status,
+        actor=actor_data(actor),
+    )

@@ -96,11 +96,9 @@ def test_return_at_sign_off_goes_back_to_the_drafter_and_resubmits(cast, new_req
     aid = new_request()
     services.submit(user=cast.drafter, request_id=aid.pk)
     with pytest.raises(ValidationError):
-        services.return_for_revision(
-            user=cast.district_leader, request_id=aid.pk, step="sign_off", reason=" "
-        )
+        services.return_for_revision(user=cast.district_leader, request_id=aid.pk, reason=" ")
     aid = services.return_for_revision(
-        user=cast.district_leader, request_id=aid.pk, step="sign_off", reason="Thiếu số liệu"
+        user=cast.district_leader, request_id=aid.pk, reason="Thiếu số liệu"
     )
     assert aid.status == Status.RETURNED
     draft = Task.objects.get(
@@ -127,7 +125,7 @@ def test_return_at_review_cancels_the_parallel_review(cast, new_request):
     aid = new_request()
     to_review(cast, aid)
     aid = services.return_for_revision(
-        user=cast.doh, request_id=aid.pk, step="review", reason="Cần đánh giá dinh dưỡng"
+        user=cast.doh, request_id=aid.pk, reason="Cần đánh giá dinh dưỡng"
     )
     assert aid.status == Status.RETURNED
     assert open_steps(aid) == [("draft", "d-bac-ai")]
@@ -163,7 +161,7 @@ def test_reject_at_each_step(cast, new_request, step):
         to_consolidation(cast, aid)
     else:
         to_approval(cast, aid)
-    aid = services.reject(user=deciders[step], request_id=aid.pk, step=step, reason="Không phù hợp")
+    aid = services.reject(user=deciders[step], request_id=aid.pk, reason="Không phù hợp")
     assert aid.status == Status.REJECTED
     assert open_steps(aid) == []
     aid.process.refresh_from_db()

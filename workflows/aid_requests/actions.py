@@ -1,0 +1,107 @@
+"""The aid request process declared once: each human step, what its holder may do there, and
+the service each action calls (the door, the action page, the inbox and plan_coverage read
+it)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from workflows.core.declaration import Action, HumanStep, ProcessDeclaration
+
+from . import selectors, services
+from .flows import PROCESS, AidRequestFlow
+from .forms import ConsolidateForm, DeliveryForm, ReviewForm
+from .models import AidRequest
+
+RETURN = Action(
+    "return",
+    _("Return for revision"),
+    services.return_for_revision,
+    reason=True,
+    transition="return_for_revision",
+)
+REJECT = Action("reject", _("Reject"), services.reject, reason=True, destructive=True)
+APPROVE = Action("approve", _("Approve"), services.approve)
+
+AID_REQUEST = ProcessDeclaration(
+    title=_("Aid request"),
+    flow=AidRequestFlow,
+    model=AidRequest,
+    matrix_process=PROCESS,
+    record_arg="request_id",
+    url_namespace="aid_requests",
+    visible=selectors.requests_visible_to,
+    subject_unit=lambda request: request.district,
+    inbox_related=("commune", "category"),
+    inbox_fields=(
+        "process_id",
+        "status",
+        "year",
+        "commune__name_vi",
+        "commune__name_en",
+        "category__name_vi",
+        "category__name_en",
+    ),
+    required_rules=("ppc_approval_threshold_vnd", "target_area_classes"),
+    steps={
+        "draft": HumanStep(
+            _("Drafting by the district"),
+            (
+                Action(
+                    "edit",
+                    _("Edit the draft"),
+                    services.update_draft,
+                    transition=None,
+                    page="aid_requests:edit",
+                ),
+                Action("submit", _("Submit for sign-off"), services.submit),
+                Action("withdraw", _("Withdraw"), services.withdraw, destructive=True),
+            ),
+        ),
+        "sign_off": HumanStep(
+            _("District leader sign-off"),
+            (Action("sign_off", _("Sign off"), services.sign_off), RETURN, REJECT),
+        ),
+        "review": HumanStep(
+            _("Sector review"),
+            (
+                Action(
+                    "accept_review",
+                    _("Accept"),
+                    services.accept_review,
+                    form=ReviewForm,
+                    transition="accept",
+                ),
+                RETURN,
+                REJECT,
+            ),
+        ),
+        "consolidate": HumanStep(
+            _("DOLISA consolidation"),
+            (
+                Action("consolidate", _("Consolidate"), services.consolidate, form=ConsolidateForm),
+                REJECT,
+            ),
+        ),
+        "approve": HumanStep(_("Approval by DOLISA"), (APPROVE, REJECT)),
+        "approve_ppc": HumanStep(
+            _("Approval by the Provincial People's Committee"), (APPROVE, REJECT)
+        ),
+        "deliver": HumanStep(
+            _("Delivery"),
+            (
+                Action(
+                    "deliver",
+                    _("Record delivery"),
+                    services.record_delivery,
+                    form=DeliveryForm,
+                    transition="record_delivery",
+                ),
+            ),
+        ),
+        "confirm_delivery": HumanStep(
+            _("Delivery confirmation"),
+            (Action("confirm_delivery", _("Confirm delivery"), services.confirm_delivery),),
+        ),
+    },
+)

@@ -1,0 +1,170 @@
+"""One declaration per process: its human steps, each step's actions (label, form, service,
+reason, confirmation) and the actions no task carries. The door, the generic action view, the
+inbox, the timeline and plan_coverage all read it, so a step is written down once
+(docs/architecture.md, "One declaration per process")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.db.models import Model, QuerySet
+from django.urls import path
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from .forms import CommentForm, ReasonForm
+
+if TYPE_CHECKING:
+    from django.urls import URLPattern
+
+Label = str | Promise
+
+# Labels of the audit actions that no declared action carries.
+BUILT_IN_LABELS: dict[str, Label] = {
+    "create": _("Created"),
+    "edit": _("Edited"),
+    "reassign": _("Reassigned"),
+}
+
+
+@dataclass(frozen=True)
+class Action:
+    """Something a person does to a record: the service it calls with the form's cleaned data,
+    whether it needs a reason, whether it is destructive (asks for confirmation), and the FSM
+    transition the door applies (`""` for the action's own name, None for none)."""
+
+    name: str
+    label: Label
+    service: Callable[..., Any]
+    form: type[forms.Form] | None = None
+    reason: bool = False
+    destructive: bool = False
+    transition: str | None = ""
+    page: str | None = None  # URL name of the action's own page (a full edit form)
+    matrix_step: str | None = None  # for an action no task carries: the matrix step it needs
+    when: Callable[[Any], bool] | None = None  # for such an action: the records it applies to
+    initial: Callable[[Any], dict] | None = None  # the form's initial data from the record
+
+    @property
+    def form_class(self) -> type[forms.Form]:
+        if self.form is not None:
+            return self.form
+        return ReasonForm if self.reason else CommentForm
+
+    @property
+    def fsm_transition(self) -> str | None:
+        return self.name if self.transition == "" else self.transition
+
+
+@dataclass(frozen=True)
+class HumanStep:
+    """A node of the flow where a person acts, and what they may do there."""
+
+    label: Label
+    actions: tuple[Action, ...] = ()
+
+
+@dataclass
+class ProcessDeclaration:
+    """A process as the shared machinery sees it (see the module docstring)."""
+
+    title: Label
+    flow: type
+    model: type[Model]
+    matrix_process: str
+    record_arg: str  # the services' keyword for the record's id, e.g. "request_id"
+    url_namespace: str
+    steps: dict[str, HumanStep]
+    visible: Callable[[Any], QuerySet]  # the records a user may read
+    subject_unit: Callable[[Any], Any] = lambda record: None  # whose unit the matrix reads
+    outside: tuple[Action, ...] = ()
+    extra_labels: dict[str, Label] = field(default_factory=dict)
+    inbox_related: tuple[str, ...] = ()  # what an inbox row reads of a record …
+    inbox_fields: tuple[str, ...] = ()  # … and only these columns, when given
+    required_rules: tuple[str, ...] = ()  # plan rules the process reads
+
+    def __post_init__(self) -> None:
+        for name in self.steps:
+            getattr(self.flow, name)  # a typo in the declaration fails at import
+        _REGISTRY[self.model] = self
+        _BY_FLOW[self.flow] = self
+
+    def actions(self) -> Iterator[Action]:
+        """Every declared action once (the same action may be declared at several steps)."""
+        seen: set[str] = set()
+        for step in self.steps.values():
+            for action in step.actions:
+                if action.name not in seen:
+                    seen.add(action.name)
+                    yield action
+        yield from self.outside
+
+    def action(self, name: str) -> Action | None:
+        return next((a for a in self.actions() if a.name == name), None)
+
+    def nodes_for(self, action: str) -> tuple:
+        """The flow's nodes whose holder may take this action."""
+        return tuple(
+            getattr(self.flow, name)
+            for name, step in self.steps.items()
+            if any(a.name == action for a in step.actions)
+        )
+
+    def step_actions(self, step: str | None) -> tuple[Action, ...]:
+        return self.steps[step].actions if step in self.steps else ()
+
+    def step_label(self, name: str) -> Label:
+        step = self.steps.get(name)
+        return step.label if step else name
+
+    @property
+    def step_labels(self) -> dict[str, Label]:
+        return {name: step.label for name, step in self.steps.items()}
+
+    @property
+    def action_labels(self) -> dict[str, Label]:
+        return {a.name: a.label for a in self.actions()} | BUILT_IN_LABELS | self.extra_labels
+
+    @property
+    def status_labels(self) -> dict[str, str]:
+        return dict(self.model._meta.get_field("status").choices or ())
+
+    def subjects(self, process_ids) -> dict[int, Model]:
+        """The records behind these processes, keyed by process id, in one query."""
+        records = self.model._default_manager.filter(process_id__in=process_ids).select_related(
+            *self.inbox_related
+        )
+        if self.inbox_fields:
+            records = records.only(*self.inbox_fields)
+        return {record.process_id: record for record in records}  # type: ignore[attr-defined]
+
+    def matrix_steps(self) -> set[str]:
+        """The steps of the responsibility matrix this process needs ("process.step")."""
+        steps = set(self.steps) | {a.matrix_step for a in self.outside if a.matrix_step}
+        return {f"{self.matrix_process}.{step}" for step in steps}
+
+    def urls(self, prefix: str = "<int:pk>/") -> list[URLPattern]:
+        """The generic action page and POST target of every inline action of the process."""
+        from .views import action_page  # views import this module
+
+        return [path(f"{prefix}act/<slug:action>/", action_page, {"declaration": self}, name="act")]
+
+
+_REGISTRY: dict[type, ProcessDeclaration] = {}
+_BY_FLOW: dict[type, ProcessDeclaration] = {}
+
+
+def declaration_of(model: type[Model]) -> ProcessDeclaration:
+    """The declaration of the process that routes records of this model."""
+    return _REGISTRY[model]
+
+
+def declaration_of_flow(flow_class: type) -> ProcessDeclaration | None:
+    return _BY_FLOW.get(flow_class)
+
+
+def declarations() -> Iterable[ProcessDeclaration]:
+    return list(_REGISTRY.values())
