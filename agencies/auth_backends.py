@@ -1,5 +1,5 @@
 """Memberships become permissions, so viewflow's own queue, assign and execute follow the
-responsibility matrix unchanged (architecture.md, "Who may act")."""
+responsibility matrix unchanged."""
 
 from __future__ import annotations
 

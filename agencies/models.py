@@ -23,7 +23,7 @@ class ValidityQuerySet(models.QuerySet):
 
 class Validity(models.Model):
     """A dated fact: the plan and its 2025 reorganisation change who acts without rewriting
-    history (reference-data.md, "Change since the plan")."""
+    history."""
 
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
@@ -254,6 +254,13 @@ class Membership(Validity):
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         indexes = [models.Index(fields=["user", "valid_from"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="membership_ends_after_it_starts",
+                violation_error_message=_("The membership ends before it starts."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.unit.code} · {self.role.code}"

@@ -12,6 +12,19 @@ from .models import Membership, Role, Unit
 from .selectors import forget_memberships
 
 
+def membership_period(
+    *, unit: Unit, valid_from: dt.date, valid_to: dt.date | None
+) -> tuple[dt.date, dt.date | None]:
+    """The period asked, fitted to the unit's life; refused by field when not a day is left."""
+    if valid_to is not None and valid_to < valid_from:
+        raise ValidationError({"valid_to": _("The membership ends before it starts.")})
+    start = max(valid_from, unit.valid_from)
+    end = valid_to if unit.valid_to is None else min(valid_to or unit.valid_to, unit.valid_to)
+    if end is not None and end < start:
+        raise ValidationError({"valid_from": _("The unit does not exist during this period.")})
+    return start, end
+
+
 @transaction.atomic
 def grant_membership(
     *,
@@ -23,15 +36,30 @@ def grant_membership(
 ) -> Membership:
     """Give a user a role in a unit for a period, clamped to the period the unit exists."""
     role_obj = role if isinstance(role, Role) else Role.objects.get(code=role)
-    if valid_to is not None and valid_to < valid_from:
-        raise ValidationError(_("The membership ends before it starts."))
-    if valid_from < unit.valid_from or (
-        unit.valid_to is not None and (valid_to is None or valid_to > unit.valid_to)
-    ):
-        valid_from = max(valid_from, unit.valid_from)
-        valid_to = unit.valid_to if valid_to is None else min(valid_to, unit.valid_to or valid_to)
+    valid_from, valid_to = membership_period(unit=unit, valid_from=valid_from, valid_to=valid_to)
     membership = Membership.objects.create(
         user=user, unit=unit, role=role_obj, valid_from=valid_from, valid_to=valid_to
     )
+    forget_memberships(user)
+    return membership
+
+
+@transaction.atomic
+def change_membership(
+    *,
+    membership_id: int,
+    user,
+    unit: Unit,
+    role: str | Role,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+) -> Membership:
+    """Correct or end a membership under the same rules as granting one (ending is a valid_to)."""
+    membership = Membership.objects.select_for_update().get(pk=membership_id)
+    role_obj = role if isinstance(role, Role) else Role.objects.get(code=role)
+    valid_from, valid_to = membership_period(unit=unit, valid_from=valid_from, valid_to=valid_to)
+    membership.user, membership.unit, membership.role = user, unit, role_obj
+    membership.valid_from, membership.valid_to = valid_from, valid_to
+    membership.save()
     forget_memberships(user)
     return membership

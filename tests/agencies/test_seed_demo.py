@@ -6,11 +6,14 @@ import datetime as dt
 import io
 
 import pytest
+import time_machine
+import yaml
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from agencies.models import Membership, Responsibility, Unit
 from agencies.selectors import units_for_user
+from tests.conftest import PLAN_FILE
 
 PASSWORD = "demo12345"  # noqa: S105
 
@@ -62,6 +65,31 @@ def test_memberships_span_the_units_validity(plan, django_user_model):
     officer = Membership.objects.get(user__username="dolisa.officer")
     assert (officer.valid_from, officer.valid_to) == (dt.date(2019, 1, 1), None)
     assert [u.code for u in units_for_user(leader, on=dt.date(2024, 5, 1))] == ["d-bac-ai"]
+
+
+@time_machine.travel(dt.datetime(2024, 3, 15, 9, tzinfo=dt.timezone(dt.timedelta(hours=7))))
+def test_a_unit_ended_before_it_started_gets_no_login(plan, tmp_path, django_user_model):
+    """loadplan gives a dropped row that had not started an empty period: it never existed."""
+    data = yaml.safe_load(PLAN_FILE.read_text(encoding="utf-8"))
+    data["units"].append(
+        {"code": "dnew", "kind": "department", "parent": "ppc", "valid_from": dt.date(2030, 1, 1),
+         "name_vi": "Sở mới"}
+    )  # fmt: skip
+    data["responsibilities"].append(
+        {"process": "aid_request", "step": "consolidate", "unit": "dnew", "role": "officer",
+         "clause": "IV.1.a", "valid_from": dt.date(2030, 1, 1)}
+    )  # fmt: skip
+    changed = tmp_path / "plan.yaml"
+    changed.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    call_command("loadplan", str(changed), verbosity=0)
+    call_command("loadplan", str(PLAN_FILE), verbosity=0)  # dnew dropped before it started
+    assert Unit.objects.get(code="dnew").valid_to < Unit.objects.get(code="dnew").valid_from
+
+    output = seed()
+
+    assert not django_user_model.objects.filter(username__startswith="dnew.").exists()
+    assert "dnew" not in output
+    assert "dolisa.officer" in output
 
 
 def test_demo_password_and_superuser(plan, client, django_user_model):

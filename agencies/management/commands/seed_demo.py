@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from agencies.models import Membership, Responsibility, Role, Unit
@@ -19,12 +19,17 @@ ADMIN_USERNAME = "admin"
 
 
 def acting_units() -> QuerySet[Unit]:
-    """Units a responsibility row names, and every unit of a kind a row names (districts)."""
+    """Units a responsibility row names, and every unit of a kind a row names (districts),
+    but not a unit loadplan ended before it started: it never existed, nobody acts for it."""
     rows = Responsibility.objects.all()
-    return Unit.objects.filter(
-        Q(pk__in=rows.filter(unit__isnull=False).values("unit_id"))
-        | Q(kind__in=rows.exclude(unit_kind="").values("unit_kind"))
-    ).order_by("kind", "code")
+    return (
+        Unit.objects.filter(
+            Q(pk__in=rows.filter(unit__isnull=False).values("unit_id"))
+            | Q(kind__in=rows.exclude(unit_kind="").values("unit_kind"))
+        )
+        .exclude(valid_to__lt=F("valid_from"))
+        .order_by("kind", "code")
+    )
 
 
 class Command(BaseCommand):
