@@ -1,7 +1,10 @@
-"""Admin for the plan data, so administrators can correct units, memberships and the matrix
-without code; plan loads stay the source of the history they leave in PlanChange."""
+"""Admin over the plan data: the plan's tables are shown, never edited, since `loadplan` is
+their only writer and records each change as a PlanChange; memberships, which the plan file
+does not hold, are granted and changed here through agencies.services."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +24,7 @@ from .models import (
     UnitKind,
 )
 from .selectors import today
+from .services import change_membership, grant_membership, membership_period
 
 admin.site.site_header = _("Support for children: administration")
 admin.site.site_title = _("Support for children")
@@ -51,8 +55,25 @@ class ValidityFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReadOnly:
+    """Written by loadplan only: an edit here would leave no plan history and be overwritten."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PlanDataAdmin(ReadOnly, admin.ModelAdmin):
+    """Rows of the plan file, viewable and searchable, never added, changed or deleted."""
+
+
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(PlanDataAdmin):
     list_display = [
         "code",
         "act",
@@ -84,7 +105,7 @@ class InScopeFilter(admin.SimpleListFilter):
 
 
 @admin.register(Clause)
-class ClauseAdmin(admin.ModelAdmin):
+class ClauseAdmin(PlanDataAdmin):
     list_display = ["code", "plan", "summary_vi", "in_scope"]
     list_filter = [InScopeFilter, "plan"]
     search_fields = ["code", "summary_vi", "summary_en"]
@@ -95,7 +116,7 @@ class ClauseAdmin(admin.ModelAdmin):
         return not obj.out_of_scope
 
 
-class CommuneClassificationInline(admin.TabularInline):
+class CommuneClassificationInline(ReadOnly, admin.TabularInline):
     model = CommuneClassification
     fk_name = "commune"
     extra = 0
@@ -103,7 +124,7 @@ class CommuneClassificationInline(admin.TabularInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(PlanDataAdmin):
     list_display = ["code", "name_vi", "name_en", "kind", "parent", "valid_from", "valid_to"]
     list_filter = ["kind", ValidityFilter, "plan"]
     search_fields = ["code", "name_vi", "name_en"]
@@ -118,13 +139,13 @@ class UnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(PlanDataAdmin):
     list_display = ["code", "name_vi", "name_en"]
     search_fields = ["code", "name_vi", "name_en"]
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(PlanDataAdmin):
     list_display = ["code", "name_vi", "name_en", "position", "clause"]
     list_filter = ["plan"]
     search_fields = ["code", "name_vi", "name_en"]
@@ -133,24 +154,70 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(FundingSource)
-class FundingSourceAdmin(admin.ModelAdmin):
+class FundingSourceAdmin(PlanDataAdmin):
     list_display = ["code", "name_vi", "may_fund_children", "clause"]
     list_filter = ["may_fund_children", "plan"]
     search_fields = ["code", "name_vi", "name_en"]
     list_select_related = ["clause"]
 
 
+MEMBERSHIP_FIELDS = ["user", "unit", "role", "valid_from", "valid_to"]
+
+
+class MembershipForm(forms.ModelForm):
+    """Refuses the periods agencies.services refuses, beside the date at fault."""
+
+    class Meta:
+        model = Membership
+        fields = MEMBERSHIP_FIELDS
+
+    def clean(self):
+        data = super().clean()
+        if data.get("unit") and data.get("valid_from"):
+            try:
+                membership_period(
+                    unit=data["unit"], valid_from=data["valid_from"], valid_to=data.get("valid_to")
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
+        return data
+
+
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    form = MembershipForm
     list_display = ["user", "unit", "role", "valid_from", "valid_to"]
     list_filter = [ValidityFilter, "role", "unit__kind"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "unit__code"]
     autocomplete_fields = ["user", "unit"]
     list_select_related = ["user", "unit", "role"]
 
+    def save_model(self, request, obj, form, change):
+        """Through the service, so its rules apply; a period it shortens is reported."""
+        values = {name: getattr(obj, name) for name in MEMBERSHIP_FIELDS}
+        if change:
+            saved = change_membership(membership_id=obj.pk, **values)
+        else:
+            saved = grant_membership(**values)
+        obj.pk, obj.valid_from, obj.valid_to = saved.pk, saved.valid_from, saved.valid_to
+        obj._state.adding = False
+        if (saved.valid_from, saved.valid_to) != (values["valid_from"], values["valid_to"]):
+            self.message_user(
+                request,
+                gettext("The period was fitted to the unit's validity: %(period)s.")
+                % {"period": _period(saved.valid_from, saved.valid_to)},
+                messages.WARNING,
+            )
+
+
+def _period(start, end) -> str:
+    """A period as the admin reads dates (dd/mm/yyyy), open-ended when it has no end."""
+    first = date_format(start, "SHORT_DATE_FORMAT")
+    return f"{first} – {date_format(end, 'SHORT_DATE_FORMAT')}" if end else f"{first} –"
+
 
 @admin.register(Responsibility)
-class ResponsibilityAdmin(admin.ModelAdmin):
+class ResponsibilityAdmin(PlanDataAdmin):
     list_display = [
         "process",
         "step",
@@ -174,7 +241,7 @@ class ResponsibilityAdmin(admin.ModelAdmin):
 
 
 @admin.register(ObligationDefinition)
-class ObligationDefinitionAdmin(admin.ModelAdmin):
+class ObligationDefinitionAdmin(PlanDataAdmin):
     list_display = ["code", "name_vi", "clause", "recurrence", "due", "unit_kinds", "recipient"]
     list_filter = ["recurrence", "plan"]
     search_fields = ["code", "name_vi", "name_en", "clause__code"]
@@ -194,7 +261,7 @@ class ObligationDefinitionAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlanChange)
-class PlanChangeAdmin(admin.ModelAdmin):
+class PlanChangeAdmin(PlanDataAdmin):
     """The load history is evidence: nobody edits or deletes it by hand."""
 
     list_display = ["loaded_at", "plan", "entity", "key", "action"]
@@ -202,12 +269,3 @@ class PlanChangeAdmin(admin.ModelAdmin):
     search_fields = ["key"]
     date_hierarchy = "loaded_at"
     list_select_related = ["plan"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

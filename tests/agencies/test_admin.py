@@ -1,4 +1,5 @@
-"""Admin over the loaded plan: every list opens, filters by validity, history stays read-only."""
+"""Admin over the loaded plan: every list opens and filters by validity; the plan's tables and
+their history are read-only (loadplan writes them); memberships are saved by the service."""
 
 from __future__ import annotations
 
@@ -10,7 +11,18 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import translation
 
-from agencies.models import ObligationDefinition, PlanChange, Responsibility, Unit
+from agencies.models import (
+    Category,
+    Clause,
+    FundingSource,
+    Membership,
+    ObligationDefinition,
+    Plan,
+    PlanChange,
+    Responsibility,
+    Role,
+    Unit,
+)
 
 VN = dt.timezone(dt.timedelta(hours=7))
 AGENCIES_MODELS = [model for model in admin.site._registry if model._meta.app_label == "agencies"]
@@ -73,12 +85,15 @@ def test_unit_filters_by_kind(staff):
     assert rows.count() == 28
 
 
-def test_classifications_are_edited_on_communes_only(staff):
+def test_classifications_are_shown_on_communes_only_and_read_only(staff):
     commune = Unit.objects.get(code="c-phuoc-dai")
     district = Unit.objects.get(code="d-bac-ai")
 
-    page = staff.get(reverse("admin:agencies_unit_change", args=[commune.pk]))
-    assert "classifications-TOTAL_FORMS" in page.content.decode()
+    html = staff.get(reverse("admin:agencies_unit_change", args=[commune.pk])).content.decode()
+    assert "classifications-TOTAL_FORMS" in html
+    assert "861/QĐ-TTg" in html
+    assert 'name="classifications-0-area_class"' not in html
+    assert 'name="classifications-0-DELETE"' not in html
     page = staff.get(reverse("admin:agencies_unit_change", args=[district.pk]))
     assert "classifications-TOTAL_FORMS" not in page.content.decode()
 
@@ -103,6 +118,47 @@ def test_membership_autocomplete_finds_units(staff):
 
     assert response.status_code == 200
     assert [row["text"] for row in response.json()["results"]] == ["Ủy ban nhân dân huyện Bác Ái"]
+
+
+PLAN_MODELS = [
+    Plan,
+    Clause,
+    Unit,
+    Role,
+    Category,
+    FundingSource,
+    Responsibility,
+    ObligationDefinition,
+]
+
+
+@pytest.mark.parametrize("model", PLAN_MODELS, ids=lambda model: model.__name__)
+def test_plan_tables_are_read_only_even_to_a_superuser(staff, model):
+    """loadplan is their only writer: the admin shows rows but offers no add, change, delete."""
+    row = model.objects.order_by("pk").first()
+    before = model.objects.filter(pk=row.pk).values().get()
+    name = model._meta.model_name
+    change = reverse(f"admin:agencies_{name}_change", args=[row.pk])
+    model_admin = admin.site._registry[model]
+    request = staff.get(changelist(model)).wsgi_request
+
+    listing = staff.get(changelist(model)).content.decode()
+    assert reverse(f"admin:agencies_{name}_add") not in listing
+    assert 'name="action"' not in listing  # no "delete selected"
+    page = staff.get(change)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'name="_save"' not in html
+    assert reverse(f"admin:agencies_{name}_delete", args=[row.pk]) not in html
+    assert staff.get(reverse(f"admin:agencies_{name}_add")).status_code == 403
+    assert staff.post(change, {"code": "edited"}).status_code == 403
+    delete = reverse(f"admin:agencies_{name}_delete", args=[row.pk])
+    assert staff.post(delete, {"post": "yes"}).status_code == 403
+    assert model.objects.filter(pk=row.pk).values().get() == before
+    assert model_admin.has_view_permission(request, row)
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request, row)
+    assert not model_admin.has_delete_permission(request, row)
 
 
 def test_plan_changes_are_read_only(staff):
@@ -131,3 +187,89 @@ def test_obligations_show_when_they_are_due(staff):
     assert due["district_implementation_plan"] == "10/09/2019"
     assert due["yearly_results_report"] == "30/12"
     assert due["provincial_yearly_report"] == "15/01 của năm sau"
+
+
+# Memberships: granted and changed through agencies.services ------------------------------------
+
+
+def membership_form(user, unit_code: str, role: str, valid_from: str, valid_to: str = "") -> dict:
+    return {
+        "user": user.pk,
+        "unit": Unit.objects.get(code=unit_code).pk,
+        "role": Role.objects.get(code=role).pk,
+        "valid_from": valid_from,
+        "valid_to": valid_to,
+    }
+
+
+def test_membership_ending_before_it_starts_is_refused_and_nothing_saved(staff, django_user_model):
+    user = django_user_model.objects.create_user("new.officer")
+    count = Membership.objects.count()
+
+    response = staff.post(
+        reverse("admin:agencies_membership_add"),
+        membership_form(user, "dolisa", "officer", "01/06/2024", "31/05/2024"),
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "valid_to": ["Phân công kết thúc trước khi bắt đầu."]
+    }
+    assert "Phân công kết thúc trước khi bắt đầu." in response.content.decode()
+    assert Membership.objects.count() == count
+
+
+def test_membership_outside_the_units_life_is_refused(staff, django_user_model):
+    user = django_user_model.objects.create_user("late.officer")
+
+    response = staff.post(
+        reverse("admin:agencies_membership_add"),
+        membership_form(user, "d-bac-ai", "officer", "01/07/2025"),  # districts ended 30/06
+    )
+
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["valid_from"]
+    assert not Membership.objects.filter(user=user).exists()
+
+
+def test_membership_added_in_the_admin_is_granted_by_the_service(staff, django_user_model):
+    user = django_user_model.objects.create_user("bac-ai.officer")
+
+    response = staff.post(
+        reverse("admin:agencies_membership_add"),
+        membership_form(user, "d-bac-ai", "officer", "01/01/2024"),
+        follow=True,
+    )
+
+    membership = Membership.objects.get(user=user)
+    # Open-ended, so clamped by the service to the district's last day.
+    assert (membership.valid_from, membership.valid_to) == (
+        dt.date(2024, 1, 1),
+        dt.date(2025, 6, 30),
+    )
+    assert response.redirect_chain[-1][0] == changelist(Membership)
+    assert "01/01/2024 – 30/06/2025" in response.content.decode()
+
+
+def test_membership_changed_in_the_admin_goes_through_the_service(staff, django_user_model):
+    user = django_user_model.objects.get(memberships__unit__code="d-bac-ai")
+    membership = Membership.objects.get(user=user)
+    url = reverse("admin:agencies_membership_change", args=[membership.pk])
+
+    refused = staff.post(
+        url, membership_form(user, "d-bac-ai", "officer", "01/03/2024", "01/02/2024")
+    )
+    assert list(refused.context["adminform"].form.errors) == ["valid_to"]
+    membership.refresh_from_db()
+    assert membership.valid_to == dt.date(2025, 6, 30)
+
+    response = staff.post(
+        url, membership_form(user, "d-bac-ai", "officer", "01/01/2019", "31/03/2024")
+    )
+    assert response.status_code == 302
+    membership.refresh_from_db()
+    assert (membership.valid_from, membership.valid_to) == (
+        dt.date(2019, 1, 1),
+        dt.date(2024, 3, 31),
+    )
+    assert Membership.objects.filter(user=user).count() == 1
