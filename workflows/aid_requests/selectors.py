@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.db.models import QuerySet
 
-from agencies.models import Unit, UnitKind
+from agencies.models import Responsibility, Unit
 from agencies.selectors import actors_for, current_memberships, today, units_for_user
 
 from .flows import PROCESS
@@ -25,12 +25,14 @@ def drafting_units(user) -> list[Unit]:
 
 
 def requests_visible_to(user) -> QuerySet[AidRequest]:
-    """District staff see their district's requests; provincial agencies see all."""
+    """A unit sees its own requests; the units the matrix names by name for a step of the
+    process (the provincial agencies that review, consolidate and approve) see all."""
     requests = AidRequest.objects.select_related("district", "commune", "category")
     if user.is_superuser:
         return requests
     units = units_for_user(user)
-    if units.exclude(kind__in=(UnitKind.DISTRICT, UnitKind.COMMUNE)).exists():
+    named = Responsibility.objects.valid_on(today()).filter(process=PROCESS, unit__in=units)
+    if named.exists():
         return requests
     return requests.filter(district__in=units)
 

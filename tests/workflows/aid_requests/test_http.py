@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from agencies.models import Category, FundingSource, Unit
+from workflows.aid_requests import services
 from workflows.aid_requests.models import AidRequest, Status
 from workflows.core.timeline import timeline_for
 
@@ -19,9 +20,8 @@ def login(client, user):
     return client
 
 
-def act(client, aid, action, data=None, step=""):
+def act(client, aid, action, data=None):
     payload = {f"{action}-{k}": v for k, v in (data or {}).items()}
-    payload["step"] = step
     return client.post(reverse("aid_requests:act", args=[aid.pk, action]), payload)
 
 
@@ -75,13 +75,11 @@ def test_full_journey_over_http(client, cast):
     # Recreation is reviewed by DCST and the Ethnic Minorities Committee in parallel.
     for reviewer in (cast.dcst, cast.emc):
         login(client, reviewer)
-        assert act(client, aid, "accept_review", step="review").status_code == 302
+        assert act(client, aid, "accept_review").status_code == 302
 
     login(client, cast.dolisa_officer)
     state_budget = FundingSource.objects.get(code="state_budget")
-    refused = act(
-        client, aid, "consolidate", {"funding_source": state_budget.pk}, step="consolidate"
-    )
+    refused = act(client, aid, "consolidate", {"funding_source": state_budget.pk})
     assert refused.status_code == 409
     assert "III.2" in refused.content.decode()
     pledge = FundingSource.objects.get(code="donor_pledge")
@@ -138,3 +136,39 @@ def test_invalid_form_shows_errors_and_saves_nothing(client, cast):
     )
     assert response.status_code == 400
     assert not AidRequest.objects.exists()
+
+
+def test_an_action_page_opens_for_the_holder_of_the_step_only(client, cast, new_request):
+    aid = new_request()
+    url = reverse("aid_requests:act", args=[aid.pk, "submit"])
+    page = login(client, cast.drafter).get(url)
+    assert page.status_code == 200
+    assert 'name="submit-comment"' in page.content.decode()
+    assert login(client, cast.district_leader).get(url).status_code == 403
+    assert (
+        login(client, cast.drafter)
+        .get(reverse("aid_requests:act", args=[aid.pk, "no-such-action"]))
+        .status_code
+        == 404
+    )
+
+
+def test_a_destructive_action_needs_confirmation(client, cast, new_request):
+    aid = new_request()
+    login(client, cast.drafter)
+    refused = act(client, aid, "withdraw", {"comment": "Trùng"})
+    assert refused.status_code == 400
+    aid.refresh_from_db()
+    assert aid.status == Status.DRAFT
+    assert act(client, aid, "withdraw", {"comment": "Trùng", "confirm": "on"}).status_code == 302
+    aid.refresh_from_db()
+    assert aid.status == Status.WITHDRAWN
+
+
+def test_a_return_without_a_reason_changes_nothing(client, cast, new_request):
+    aid = new_request()
+    services.submit(user=cast.drafter, request_id=aid.pk)
+    login(client, cast.district_leader)
+    assert act(client, aid, "return", {"reason": "  "}).status_code == 400
+    aid.refresh_from_db()
+    assert aid.status == Status.SUBMITTED
