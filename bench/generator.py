@@ -70,6 +70,7 @@ REFERENCES = {  # column → model whose cloned row it points at
     "parent_task_id": Task,
     "request_id": AidRequest,
     "subject_id": AidRequest,
+    "artifact_object_id": AidRequest,  # a process's artifact is its request
 }
 UNIT_COLUMNS = {"district_id", "commune_id", "unit_id"}
 USER_COLUMNS = {"owner_id", "drafted_by_id", "signed_off_by_id", "reviewer_id", "actor_id"}

@@ -176,7 +176,6 @@ def drive(cast: Cast, ticket: Ticket, *, around: Around = _plain) -> tuple[int, 
             services.reject(
                 user=cast.reviewers[ticket.category][0],
                 request_id=pk,
-                step="review",
                 reason="Không thuộc phạm vi hỗ trợ (dữ liệu benchmark).",
             )
         return pk, done + 1
@@ -186,7 +185,6 @@ def drive(cast: Cast, ticket: Ticket, *, around: Around = _plain) -> tuple[int, 
             services.return_for_revision(
                 user=cast.user(district, "leader"),
                 request_id=pk,
-                step="sign_off",
                 reason="Bổ sung số liệu (dữ liệu benchmark).",
             )
         return pk, done + 1 + _run_steps(cast, ticket, pk, STEPS, around)
