@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -37,11 +39,12 @@ class RequestForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         districts = drafting_units(user)
-        self.fields["district"].queryset = Unit.objects.filter(pk__in=[d.pk for d in districts])
+        district_field = cast(forms.ModelChoiceField, self.fields["district"])
+        district_field.queryset = Unit.objects.filter(pk__in=[d.pk for d in districts])
         communes = Unit.objects.none()
         for district in districts:
             communes = communes | target_communes(district=district)
-        self.fields["commune"].queryset = communes
+        cast(forms.ModelChoiceField, self.fields["commune"]).queryset = communes
         if len(districts) == 1:
             self.fields["district"].initial = districts[0]
         self.fields["year"].initial = today().year

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Min
 from django.utils.translation import gettext as _
 
 from agencies.models import Category, FundingSource, Unit
@@ -269,12 +270,10 @@ def accept_review(
         )
         if still_open:
             return STAY
-        lowest = min(
-            request.reviews.filter(
-                round=request.review_round, decision=Review.Decision.ACCEPTED
-            ).values_list("assessed_total", flat=True)
+        accepted = request.reviews.filter(
+            round=request.review_round, decision=Review.Decision.ACCEPTED
         )
-        return {"assessed_total": lowest}
+        return {"assessed_total": accepted.aggregate(lowest=Min("assessed_total"))["lowest"]}
 
     return perform(
         model=AidRequest,

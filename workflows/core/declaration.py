@@ -14,6 +14,7 @@ from django.db.models import Model, QuerySet
 from django.urls import path
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.flow import Flow
 
 from .forms import CommentForm, ReasonForm
 
@@ -72,7 +73,7 @@ class ProcessDeclaration:
     """A process as the shared machinery sees it (see the module docstring)."""
 
     title: Label
-    flow: type
+    flow: type[Flow]
     model: type[Model]
     matrix_process: str
     record_arg: str  # the services' keyword for the record's id, e.g. "request_id"
@@ -130,7 +131,8 @@ class ProcessDeclaration:
 
     @property
     def status_labels(self) -> dict[str, str]:
-        return dict(self.model._meta.get_field("status").choices or ())
+        field = self.model._meta.get_field("status")
+        return {str(value): str(label) for value, label in getattr(field, "flatchoices", ())}
 
     def subjects(self, process_ids) -> dict[int, Model]:
         """The records behind these processes, keyed by process id, in one query."""
@@ -154,7 +156,7 @@ class ProcessDeclaration:
 
 
 _REGISTRY: dict[type, ProcessDeclaration] = {}
-_BY_FLOW: dict[type, ProcessDeclaration] = {}
+_BY_FLOW: dict[type[Flow], ProcessDeclaration] = {}
 
 
 def declaration_of(model: type[Model]) -> ProcessDeclaration:
@@ -162,7 +164,7 @@ def declaration_of(model: type[Model]) -> ProcessDeclaration:
     return _REGISTRY[model]
 
 
-def declaration_of_flow(flow_class: type) -> ProcessDeclaration | None:
+def declaration_of_flow(flow_class: type[Flow]) -> ProcessDeclaration | None:
     return _BY_FLOW.get(flow_class)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from viewflow import this
 from viewflow.workflow import Activation, nodes
-from viewflow.workflow.base import Edge
+from viewflow.workflow.base import Edge, Node
 
 from .errors import NoResponsibleUnit
 
@@ -46,7 +46,7 @@ def routed_next(activation: Activation):
     yield activation.flow_task.next_node(activation)._create(activation, activation.task.token)
 
 
-class RoutedNodeMixin:
+class RoutedNodeMixin(Node):
     """`.Next(default).Case(node, condition)…`: the first case whose condition holds wins."""
 
     def __init__(self, *args, **kwargs):

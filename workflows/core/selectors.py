@@ -32,7 +32,7 @@ def archived_tasks(user) -> QuerySet[Task]:
     )
 
 
-def open_tasks(process_id: int) -> QuerySet[Task]:
+def open_tasks(process_id: int | None) -> QuerySet[Task]:
     """The open human tasks of a process: where the work is now."""
     return Task.objects.filter(
         process_id=process_id,

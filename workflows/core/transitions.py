@@ -42,7 +42,7 @@ class StepContext:
     """What an `apply` callback knows of the action being performed."""
 
     user: Any
-    task: Task | None
+    task: Any  # the open task; None for an action that no task carries
     comment: str
     actor: dict
     data: dict = field(default_factory=dict)
