@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 PLAN ?= agencies/plans/ninh-thuan-372.yaml
 
-.PHONY: install run test lint format bench bench-quick messages
+.PHONY: install run test lint typecheck format bench bench-quick messages
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
@@ -26,6 +26,10 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# Not part of `make test` until every module checks clean (pyproject.toml, [tool.mypy]).
+typecheck: install
+	$(VENV)/bin/mypy agencies config workflows
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -12,12 +12,12 @@ MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 def validate_attachment(upload: UploadedFile) -> None:
     """Only documents and images, at most 10 MB."""
-    name = upload.name.lower()
+    name = (upload.name or "").lower()
     if not any(name.endswith(ext) for ext in ALLOWED_EXTENSIONS):
         raise ValidationError(
             {"attachments": _("File type not allowed: %(name)s.") % {"name": upload.name}}
         )
-    if upload.size > MAX_ATTACHMENT_BYTES:
+    if (upload.size or 0) > MAX_ATTACHMENT_BYTES:
         raise ValidationError(
             {"attachments": _("File larger than 10 MB: %(name)s.") % {"name": upload.name}}
         )

@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -22,6 +24,9 @@ from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
 from .models import Notification
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User  # the project's AUTH_USER_MODEL
 
 
 @dataclass(frozen=True)
@@ -116,12 +121,15 @@ def record_selected(
     # The rows are read where the notices are written: one statement, one database.
     connection = connections[router.db_for_write(Notification)]
     ops = connection.ops
-    picked = {"subject": F("pk"), "fill": fill}
-    everyone = isinstance(recipient, Sequence)
-    if not everyone:
+    picked: dict[str, Combinable] = {"subject": F("pk"), "fill": fill}
+    # A list of users (everyone in it is told), or the expression of the user each row joins to.
+    everyone: Sequence[int] | None = None
+    if isinstance(recipient, Sequence):
+        if not recipient:
+            return 0
+        everyone = recipient
+    else:
         picked["recipient"] = recipient
-    elif not recipient:
-        return 0
     picked |= {f"group{i}": F(name) for i, name in enumerate(group)}
     inner = rows.order_by().annotate(**{f"notice_{k}": v for k, v in picked.items()})
     inner_sql, inner_params = (
@@ -147,12 +155,12 @@ def record_selected(
     url_before, url_after = reverse(url_name, args=[_NO_PK]).split(str(_NO_PK))
     # A list of users joins as a VALUES list of its own: no query through the unit tables.
     to = "m.column1" if everyone else row("recipient")
-    people = f"CROSS JOIN (VALUES {', '.join(['(%s)'] * len(recipient))}) m" if everyone else ""
+    people = f"CROSS JOIN (VALUES {', '.join(['(%s)'] * len(everyone))}) m" if everyone else ""
     # Ids in the order notices are listed and mailed: by group, subject, then recipient.
     order = ", ".join([*(f"t.column{i + 1}" for i in range(width)), row("subject"), to])
     subject_text, recipient_text = f"CAST({row('subject')} AS TEXT)", f"CAST({to} AS TEXT)"
-    columns = ("recipient", "kind", "subject_type", "subject_id", "day", "key", "title")
-    columns += ("body", "url", "created")
+    columns: tuple[str, ...] = ("recipient", "kind", "subject_type", "subject_id", "day", "key")
+    columns += ("title", "body", "url", "created")
     sql = f"""{ops.insert_statement(on_conflict=OnConflict.IGNORE)}
         {ops.quote_name(Notification._meta.db_table)}
         ({", ".join(ops.quote_name(_column(name)) for name in columns)})
@@ -177,7 +185,7 @@ def record_selected(
         ops.adapt_datetimefield_value(timezone.now()),
         *inner_params,
         *values_params,
-        *(recipient if everyone else ()),
+        *(everyone or ()),
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -185,7 +193,15 @@ def record_selected(
 
 
 def _column(name: str) -> str:
-    return Notification._meta.get_field(name).column
+    field = Notification._meta.get_field(name)
+    if not isinstance(field, models.Field) or not field.column:
+        raise LookupError(f"{name} is not a column of {Notification._meta.db_table}")
+    return field.column
+
+
+# The task that sends what is unsent, by its Celery name: the tasks module imports this one, and
+# this one reaches the task through Celery's registry, so neither imports the other in a cycle.
+SEND_NOTIFICATIONS = "workflows.core.tasks.send_notifications"
 
 
 def queue_sending() -> None:
@@ -194,12 +210,17 @@ def queue_sending() -> None:
 
 
 def _queue_sending() -> None:
-    from .tasks import send_notifications
+    # The registered task, not send_task by name: a registered task honours
+    # CELERY_TASK_ALWAYS_EAGER (tests, a laptop without Redis), send_task never does. A worker
+    # has loaded every app's tasks module at start; a web or management process loads them on
+    # its first send.
+    tasks = current_app.tasks
+    if SEND_NOTIFICATIONS not in tasks:
+        current_app.autodiscover_tasks(force=True)
+    tasks[SEND_NOTIFICATIONS].delay()
 
-    send_notifications.delay()
 
-
-def _email(recipient, rows: list[Notification]) -> EmailMessage:
+def _email(recipient: User, rows: list[Notification]) -> EmailMessage:
     with translation.override(settings.LANGUAGE_CODE):
         if len(rows) == 1:
             subject = rows[0].title
@@ -244,7 +265,7 @@ def send_pending() -> int:
     return sent
 
 
-def mark_read(*, user, notification_id: int) -> None:
+def mark_read(*, user: User, notification_id: int) -> None:
     """The recipient has seen the notice in the app."""
     Notification.objects.filter(pk=notification_id, recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
