@@ -7,7 +7,9 @@ import datetime as dt
 import re
 
 import pytest
+from django.utils import translation
 
+from workflows.commendations.actions import COMMENDATION
 from workflows.commendations.models import Commendation, Status
 
 from .conftest import log_in
@@ -35,6 +37,11 @@ def test_dolisa_proposes_the_ppc_leader_decides(browser_page, cast):
 
     log_in(page, cast.ppc_leader.username)
     page.goto(page.base_url + "/tasks/")
+    row = page.locator("table.inbox tr", has_text=str(commendation))
+    with translation.override("vi"):
+        title, step = str(COMMENDATION.title), str(COMMENDATION.step_label("approve"))
+        approved_label = str(COMMENDATION.action_labels["approve"])
+    assert title in row.inner_text() and step in row.inner_text()  # from the declaration
     page.click(f"text={commendation}")
     page.fill("input[name=approve-decision_number]", "312/QĐ-UBND")
     page.fill("input[name=approve-decision_date]", "10/03/2023")
@@ -43,4 +50,4 @@ def test_dolisa_proposes_the_ppc_leader_decides(browser_page, cast):
     approved = Commendation.objects.get()
     assert (approved.status, approved.decision_date) == (Status.APPROVED, dt.date(2023, 3, 10))
     assert "312/QĐ-UBND, 10/03/2023" in page.content()
-    assert page.locator("table.timeline td[data-action=approve]").count() == 1
+    assert page.locator("table.timeline td[data-action=approve]").inner_text() == approved_label

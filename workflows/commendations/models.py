@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
+from workflows.core.models import ProcessRecord
+
+# The process name of the commendation rows in the responsibility matrix (plan data).
 PROCESS = "commendation"
 
 
@@ -33,12 +35,11 @@ class Status(models.TextChoices):
 EDITABLE = (Status.DRAFT, Status.RETURNED)
 
 
-class Commendation(ConcurrentTransitionMixin, models.Model):
+class Commendation(ProcessRecord):
     """One proposal to praise or reward a contributor of one year, and what became of it."""
 
-    process = models.OneToOneField(
-        "viewflow.Process", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    detail_url = "commendations:detail"
+
     status = FSMField(_("status"), default=Status.DRAFT, choices=Status.choices, protected=True)
     year = models.PositiveSmallIntegerField(_("year"))
     nominee_name = models.CharField(_("nominee"), max_length=255)
@@ -66,9 +67,6 @@ class Commendation(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"KT-{self.year}-{self.pk:04d}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("commendations:detail", args=[self.pk])
 
     @property
     def inbox_summary(self) -> str:

@@ -14,11 +14,9 @@ from django.utils.translation import gettext as _
 from agencies.models import Plan
 from agencies.selectors import today
 from workflows.core.errors import PermissionDenied
-from workflows.core.permissions import require_actor
-from workflows.core.transitions import edit_in_step, perform, require_reason, started
+from workflows.core.transitions import StepContext, edit_in_step, may_start, perform, start
 
-from .flows import CommendationFlow
-from .models import PROCESS, Commendation, NomineeKind
+from .models import Commendation, NomineeKind
 
 # Above any contribution a province records (a thousand trillion VND), below the column's limit.
 MAX_VALUE_VND = 10**15
@@ -70,73 +68,64 @@ def _write(commendation: Commendation, data: Nomination) -> None:
 @transaction.atomic
 def create_commendation(*, user, data: Nomination) -> Commendation:
     """A DOLISA officer drafts a proposal; its process starts with it in their inbox."""
-    actor = require_actor(user=user, process=PROCESS, step="propose")
+    actor = may_start(model=Commendation, user=user)
     validate_nomination(data, plan=actor.unit.plan)
     commendation = Commendation(proposed_by=user)
     _write(commendation, data)
     commendation.save()
-    process = CommendationFlow.start.run(commendation=commendation)
-    started(commendation, process=process, user=user, actor=actor)
+    start(record=commendation, user=user, actor=actor)
     return commendation
 
 
 def update_draft(*, user, commendation_id: int, data: Nomination) -> Commendation:
-    """The officer holding the proposal step edits it (a draft, or one sent back)."""
-    plan = require_actor(user=user, process=PROCESS, step="propose").unit.plan
-    validate_nomination(data, plan=plan)
+    """The officer holding the proposal step edits it (a draft, or one sent back); the year is
+    checked against the plan of the unit that proposes."""
+    plan = may_start(model=Commendation, user=user).unit.plan
+
+    def change(commendation: Commendation) -> None:
+        validate_nomination(data, plan=plan)
+        _write(commendation, data)
+
     return edit_in_step(
-        model=Commendation,
-        pk=commendation_id,
-        flow_tasks=(CommendationFlow.propose,),
-        user=user,
-        change=lambda commendation: _write(commendation, data),
-    )
-
-
-def _move(user, pk: int, step, action: str, *, transition: str = "", comment: str = "", apply=None):
-    """One step through the door; by default the model's transition named like the action."""
-    method = transition or action
-    return perform(
-        model=Commendation,
-        pk=pk,
-        flow_tasks=(step,),
-        user=user,
-        action=action,
-        apply=apply or (lambda commendation, ctx: getattr(commendation, method)()),
-        comment=comment,
+        model=Commendation, pk=commendation_id, user=user, action="edit", change=change
     )
 
 
 def propose(*, user, commendation_id: int, comment: str = "") -> Commendation:
     """DOLISA sends the proposal to the PPC's leader (IV.1.đ)."""
-    return _move(user, commendation_id, CommendationFlow.propose, "propose", comment=comment)
+    return perform(
+        model=Commendation, pk=commendation_id, user=user, action="propose", comment=comment
+    )
 
 
 def withdraw(*, user, commendation_id: int, comment: str = "") -> Commendation:
     """The officer who wrote the proposal drops it; the process ends."""
 
-    def apply(commendation: Commendation, ctx) -> None:
+    def apply(commendation: Commendation, ctx: StepContext) -> None:
         if commendation.proposed_by_id != user.pk:
             raise PermissionDenied(_("Only the officer who wrote the proposal may withdraw it."))
-        commendation.withdraw()
 
-    step = CommendationFlow.propose
-    return _move(user, commendation_id, step, "withdraw", comment=comment, apply=apply)
+    return perform(
+        model=Commendation,
+        pk=commendation_id,
+        user=user,
+        action="withdraw",
+        apply=apply,
+        comment=comment,
+    )
 
 
 def return_for_revision(*, user, commendation_id: int, reason: str) -> Commendation:
-    """The PPC's leader sends the proposal back to DOLISA, saying why."""
-    reason = require_reason(reason)
-    step = CommendationFlow.approve
-    return _move(
-        user, commendation_id, step, "return", transition="return_for_revision", comment=reason
+    """The PPC's leader sends the proposal back to DOLISA, saying why (the door asks for it)."""
+    return perform(
+        model=Commendation, pk=commendation_id, user=user, action="return", comment=reason
     )
 
 
 def reject(*, user, commendation_id: int, reason: str) -> Commendation:
-    """The PPC's leader declines the proposal, saying why."""
-    return _move(
-        user, commendation_id, CommendationFlow.approve, "reject", comment=require_reason(reason)
+    """The PPC's leader declines the proposal, saying why (the door asks for it)."""
+    return perform(
+        model=Commendation, pk=commendation_id, user=user, action="reject", comment=reason
     )
 
 
@@ -147,7 +136,7 @@ def approve(
     of the contribution and today (II.5). Checked once the door has let the leader in."""
     number = decision_number.strip()
 
-    def apply(commendation: Commendation, ctx) -> None:
+    def apply(commendation: Commendation, ctx: StepContext) -> dict:
         errors = {}
         if not number:
             errors["decision_number"] = _("Give the number of the decision.")
@@ -159,8 +148,14 @@ def approve(
             )
         if errors:
             raise ValidationError(errors)
-        commendation.approve(number=number, day=decision_date)
-        ctx.data.update(decision_number=number, decision_date=decision_date.isoformat())
+        return {"number": number, "day": decision_date}
 
-    step = CommendationFlow.approve
-    return _move(user, commendation_id, step, "approve", comment=comment, apply=apply)
+    return perform(
+        model=Commendation,
+        pk=commendation_id,
+        user=user,
+        action="approve",
+        apply=apply,
+        comment=comment,
+        data={"decision_number": number, "decision_date": decision_date.isoformat()},
+    )

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .actions import COMMENDATION
 
 app_name = "commendations"
 
@@ -9,5 +10,5 @@ urlpatterns = [
     path("new/", views.commendation_create, name="create"),
     path("<int:pk>/", views.commendation_detail, name="detail"),
     path("<int:pk>/edit/", views.commendation_edit, name="edit"),
-    path("<int:pk>/act/<slug:action>/", views.commendation_act, name="act"),
+    *COMMENDATION.urls(),
 ]

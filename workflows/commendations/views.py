@@ -1,5 +1,5 @@
 """Thin views of the commendation pages: parse the form, call one service, render; refusals
-become 403/409."""
+become 403/409. The actions themselves are the declaration's generic pages (actions.py)."""
 
 from __future__ import annotations
 
@@ -10,50 +10,14 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
-from workflows.core.forms import CommentForm, ReasonForm
-from workflows.core.permissions import require_actor
-from workflows.core.selectors import open_tasks, with_actors
-from workflows.core.timeline import timeline_for
-from workflows.core.transitions import open_task
-from workflows.core.views import act, door_errors, errors_into, step_actions
+from workflows.core.transitions import may_start
+from workflows.core.views import door_errors, errors_into, may_take, record_context
 
 from . import selectors, services
-from .flows import CommendationFlow
-from .forms import DecisionForm, NominationForm
-from .models import PROCESS, Commendation, Status
-
-ACTION_LABELS = {
-    "create": gettext_lazy("Created"),
-    "edit": gettext_lazy("Edited"),
-    "propose": gettext_lazy("Propose to the PPC"),
-    "withdraw": gettext_lazy("Withdraw"),
-    "approve": gettext_lazy("Approve the commendation"),
-    "return": gettext_lazy("Return for revision"),
-    "reject": gettext_lazy("Reject"),
-}
-# What the holder of each step may do; a form class per action.
-ACTIONS = {
-    "propose": {"propose": CommentForm, "withdraw": CommentForm},
-    "approve": {"approve": DecisionForm, "return": ReasonForm, "reject": ReasonForm},
-}
-SERVICES = {
-    "propose": lambda user, pk, data: services.propose(
-        user=user, commendation_id=pk, comment=data["comment"]
-    ),
-    "withdraw": lambda user, pk, data: services.withdraw(
-        user=user, commendation_id=pk, comment=data["comment"]
-    ),
-    "approve": lambda user, pk, data: services.approve(user=user, commendation_id=pk, **data),
-    "return": lambda user, pk, data: services.return_for_revision(
-        user=user, commendation_id=pk, reason=data["reason"]
-    ),
-    "reject": lambda user, pk, data: services.reject(
-        user=user, commendation_id=pk, reason=data["reason"]
-    ),
-}
+from .actions import COMMENDATION
+from .forms import NominationForm
+from .models import Commendation
 
 
 def _visible(user, pk: int) -> Commendation:
@@ -61,21 +25,6 @@ def _visible(user, pk: int) -> Commendation:
     if found is None:
         raise Http404
     return found
-
-
-def _detail_context(request, commendation: Commendation, *, bound=None) -> dict:
-    task = selectors.task_for(request.user, commendation)
-    step = task.flow_task.name if task else None
-    return {
-        "commendation": commendation,
-        "step": step,
-        "actions": step_actions(step, ACTIONS, ACTION_LABELS, bound),
-        "open_tasks": with_actors(open_tasks(commendation.process_id)),
-        "step_labels": CommendationFlow.step_labels,
-        "timeline": timeline_for(commendation),
-        "action_labels": ACTION_LABELS,
-        "status_labels": dict(Status.choices),
-    }
 
 
 @login_required
@@ -89,7 +38,8 @@ def commendation_list(request):
 @login_required
 def commendation_detail(request, pk: int):
     commendation = _visible(request.user, pk)
-    return render(request, "commendations/detail.html", _detail_context(request, commendation))
+    context = record_context(request, COMMENDATION, commendation) | {"commendation": commendation}
+    return render(request, "commendations/detail.html", context)
 
 
 def _form_page(request, *, commendation: Commendation | None):
@@ -121,41 +71,16 @@ def _form_page(request, *, commendation: Commendation | None):
 @login_required
 @door_errors
 def commendation_create(request):
-    require_actor(user=request.user, process=PROCESS, step="propose")
+    """Only who may start the process gets the form (the service checks again)."""
+    may_start(model=Commendation, user=request.user)
     return _form_page(request, commendation=None)
 
 
 @login_required
 @door_errors
 def commendation_edit(request, pk: int):
-    """Only the holder of the proposal step gets the form: the door's own check, 403 or 409
-    (the service checks again under the lock)."""
+    """Only the holder of a step that declares "edit" gets the form, else 403 (the service
+    checks again under the lock)."""
     commendation = _visible(request.user, pk)
-    open_task(
-        process=commendation.process, flow_tasks=(CommendationFlow.propose,), user=request.user
-    )
+    may_take(COMMENDATION, "edit", commendation, request.user)
     return _form_page(request, commendation=commendation)
-
-
-@login_required
-@require_POST
-@door_errors
-def commendation_act(request, pk: int, action: str):
-    if action not in SERVICES:
-        raise Http404
-    commendation = _visible(request.user, pk)
-    form_class = next(table[action] for table in ACTIONS.values() if action in table)
-    return act(
-        request,
-        labels=ACTION_LABELS,
-        action=action,
-        form_class=form_class,
-        run=lambda data: SERVICES[action](request.user, pk, data),
-        done=commendation,
-        failed=lambda form: render(
-            request,
-            "commendations/detail.html",
-            _detail_context(request, commendation, bound=(action, form)),
-            status=400,
-        ),
-    )

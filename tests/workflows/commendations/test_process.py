@@ -3,9 +3,13 @@ numbered decision, returns or rejects; every step audited, everyone else refused
 
 from __future__ import annotations
 
+import ast
 import csv
 import datetime as dt
+import html
 import io
+import re
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -13,10 +17,12 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from viewflow.workflow.models import Task
 
 from agencies.models import Membership
 from workflows.commendations import services
+from workflows.commendations.actions import COMMENDATION
 from workflows.commendations.models import Commendation, NomineeKind, Status
 from workflows.commendations.services import Nomination
 from workflows.core.errors import Conflict, PermissionDenied
@@ -55,6 +61,10 @@ def cast(make_member) -> dict:
             ("cpf", "officer"),
         ]
     }
+
+
+def act_url(commendation: Commendation, action: str) -> str:
+    return reverse("commendations:act", args=[commendation.pk, action])
 
 
 def proposed(cast) -> Commendation:
@@ -205,18 +215,18 @@ def test_pages_from_proposal_to_decision(cast):
     assert created.status_code == 302 and created["Location"] == commendation.get_absolute_url()
     page = officer.get(commendation.get_absolute_url())
     assert b'class="action action-propose"' in page.content
-    url = commendation.get_absolute_url()
-    assert officer.post(f"{url}act/propose/", {"propose-comment": ""}).status_code == 302
+    propose, approve = act_url(commendation, "propose"), act_url(commendation, "approve")
+    assert officer.post(propose, {"propose-comment": ""}).status_code == 302
 
     decision = {"approve-decision_number": "1/QĐ-UBND", "approve-decision_date": "14/03/2025"}
-    refused = officer.post(f"{url}act/approve/", decision)
+    refused = officer.post(approve, decision)
     assert refused.status_code == 403
     assert "Bạn không giữ đơn vị và vai trò" in refused.content.decode()
-    missing = leader.post(f"{url}act/approve/", {"approve-decision_number": "1/QĐ-UBND"})
+    missing = leader.post(approve, {"approve-decision_number": "1/QĐ-UBND"})
     assert missing.status_code == 400  # no decision date: the form says so, nothing changes
     commendation.refresh_from_db()
     assert commendation.status == Status.PROPOSED
-    decided = leader.post(f"{url}act/approve/", decision)
+    decided = leader.post(approve, decision)
     assert decided.status_code == 302
     commendation.refresh_from_db()
     assert (commendation.status, commendation.decision_date) == (
@@ -274,11 +284,11 @@ def test_forms_are_offered_only_to_who_may_use_them(cast):
         ("cpf", "officer"): [(reverse("commendations:create"), 403)],
         ("ppc", "leader"): [
             (reverse("commendations:create"), 403),
-            (reverse("commendations:edit", args=[commendation.pk]), 409),  # not its step
+            (reverse("commendations:edit", args=[commendation.pk]), 403),  # not its step
         ],
         ("dolisa", "officer"): [
             (reverse("commendations:create"), 200),
-            (reverse("commendations:edit", args=[commendation.pk]), 409),  # already proposed
+            (reverse("commendations:edit", args=[commendation.pk]), 403),  # already proposed
         ],
     }
     for who, expected in pages.items():
@@ -287,7 +297,116 @@ def test_forms_are_offered_only_to_who_may_use_them(cast):
         assert [(url, client.get(url).status_code) for url, _status in expected] == expected
     outsider = Client()
     outsider.force_login(cast["cpf", "officer"])
-    act = f"{commendation.get_absolute_url()}act/reject/"
-    assert outsider.post(act, {"reject-reason": "x"}).status_code == 404
+    reject = act_url(commendation, "reject")
+    assert outsider.post(reject, {"reject-reason": "x", "reject-confirm": "on"}).status_code == 404
     commendation.refresh_from_db()
     assert commendation.status == Status.PROPOSED
+
+
+def client_of(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_an_action_page_opens_for_the_task_holder_only(cast):
+    commendation = proposed(cast)
+    url = act_url(commendation, "approve")
+    page = client_of(cast["ppc", "leader"]).get(url)
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert 'name="approve-decision_number"' in content and f'action="{url}"' in content
+    with translation.override("vi"):
+        assert f"<h1>{html.escape(str(COMMENDATION.action('approve').label))}</h1>" in content
+    for who in [("dolisa", "officer"), ("ppc", "officer")]:
+        assert client_of(cast[who]).get(url).status_code == 403
+    assert client_of(cast["cpf", "officer"]).get(url).status_code == 404  # cannot see it
+    edit = act_url(commendation, "edit")  # an action with its own page has no generic one
+    assert client_of(cast["dolisa", "officer"]).get(edit).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("who", "action", "fields"),
+    [
+        (("ppc", "leader"), "reject", {"reject-reason": "Đã khen năm trước."}),
+        (("dolisa", "officer"), "withdraw", {"withdraw-comment": ""}),
+    ],
+)
+def test_a_destructive_action_needs_its_confirm_box(cast, who, action, fields):
+    officer = cast["dolisa", "officer"]
+    commendation = services.create_commendation(user=officer, data=DONOR)
+    if action == "reject":
+        services.propose(user=officer, commendation_id=commendation.pk)
+    status = Commendation.objects.get().status
+    tasks_before = list(Task.objects.values_list("pk", "status", "owner_id"))
+    events_before = list(timeline_for(commendation).values_list("action", flat=True))
+    client = client_of(cast[who])
+
+    refused = client.post(act_url(commendation, action), fields)
+
+    assert refused.status_code == 400
+    assert refused.context["form"].errors["confirm"]
+    commendation.refresh_from_db()
+    assert commendation.status == status
+    assert list(Task.objects.values_list("pk", "status", "owner_id")) == tasks_before
+    assert list(timeline_for(commendation).values_list("action", flat=True)) == events_before
+    confirmed = client.post(act_url(commendation, action), {**fields, f"{action}-confirm": "on"})
+    assert confirmed.status_code == 302
+    commendation.refresh_from_db()
+    assert commendation.status == {"reject": Status.REJECTED, "withdraw": Status.WITHDRAWN}[action]
+
+
+def test_pages_read_titles_and_labels_from_the_declaration(cast):
+    officer, leader = cast["dolisa", "officer"], cast["ppc", "leader"]
+    commendation = proposed(cast)
+    services.return_for_revision(user=leader, commendation_id=commendation.pk, reason="Bổ sung.")
+    services.update_draft(user=officer, commendation_id=commendation.pk, data=DONOR)
+    services.propose(user=officer, commendation_id=commendation.pk)
+    inbox = client_of(leader).get(reverse("tasks:inbox")).content.decode()
+    services.approve(user=leader, commendation_id=commendation.pk, **DECISION)
+
+    page = client_of(leader).get(commendation.get_absolute_url()).content.decode()
+
+    cells = re.findall(r'<td data-action="([a-z_]+)">([^<]*)</td>', page)
+    with translation.override("vi"):
+        labels = {name: str(label) for name, label in COMMENDATION.action_labels.items()}
+        title, step = str(COMMENDATION.title), str(COMMENDATION.step_label("approve"))
+    assert [name for name, _label in cells] == [
+        "create", "propose", "return", "edit", "propose", "approve",
+    ]  # fmt: skip
+    assert [html.unescape(label) for _name, label in cells] == [labels[n] for n, _l in cells]
+    assert labels["approve"] == "Quyết định khen thưởng" and labels["edit"] == "Chỉnh sửa"
+    assert f"<td>{html.escape(title)}</td>" in inbox and f"<td>{html.escape(step)}</td>" in inbox
+    assert f"<h1>{html.escape(title)} {commendation}" in page
+
+
+def test_the_package_changes_state_only_through_the_door():
+    """No FSM transition called, no audit event written and no status set outside the door
+    (II.5: every decision is audited with its unit, role and clause)."""
+    package = Path(services.__file__).parent
+    transitions = {
+        name for name, member in vars(Commendation).items() if hasattr(member, "_django_fsm")
+    }
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                owner = getattr(func, "value", None)
+                if name in {"record_event", "started", "_record_event"} or (
+                    name in transitions and getattr(owner, "id", "") != "services"
+                ):
+                    found.append(f"{path.name}:{node.lineno} calls {name}")
+                writes = name in {"update", "create", "update_or_create", "Commendation"}
+                if writes and any(k.arg == "status" for k in node.keywords):
+                    found.append(f"{path.name}:{node.lineno} writes status")
+            targets = getattr(node, "targets", None) or [getattr(node, "target", None)]
+            if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+                for target in targets:
+                    if isinstance(target, ast.Attribute) and target.attr == "status":
+                        found.append(f"{path.name}:{node.lineno} sets status")
+    assert transitions == {"propose", "return_for_revision", "approve", "reject", "withdraw"}
+    assert found == []
