@@ -23,20 +23,13 @@ class ProcessAppConfig(AppConfig):
     default = False  # a base: each process package's subclass sets default = True
     default_auto_field = "django.db.models.BigAutoField"
 
-    def ready(self) -> None:
-        self.actions = import_module(f"{self.name}.actions")
+    plan_steps: set[str] = set()  # steps of the responsibility matrix it implements
+    plan_rules: set[str] = set()  # rules of the plan (its `rules:` section) it reads
 
-    def _declarations(self):
+    def ready(self) -> None:
+        import_module(f"{self.name}.actions")
         from .declaration import declarations
 
-        return [d for d in declarations() if d.model._meta.app_config is self]
-
-    @property
-    def plan_steps(self) -> set[str]:
-        """Steps of the responsibility matrix this process implements ("process.step")."""
-        return {step for d in self._declarations() for step in d.matrix_steps()}
-
-    @property
-    def plan_rules(self) -> set[str]:
-        """Rules of the plan (its `rules:` section) this process reads."""
-        return {rule for d in self._declarations() for rule in d.required_rules}
+        mine = [d for d in declarations() if d.model._meta.app_config is self]
+        self.plan_steps = {step for d in mine for step in d.matrix_steps()}
+        self.plan_rules = {rule for d in mine for rule in d.required_rules}
