@@ -33,12 +33,13 @@ def english():
 
 @pytest.fixture
 def declare_steps(monkeypatch):
-    """Make the installed apps declare exactly these steps, whatever the apps declare today."""
+    """Make the installed apps declare exactly these steps, whatever the apps declare today
+    (on their classes: a process app may compute plan_steps in a property)."""
 
     def declare(*steps: str) -> None:
         for config in apps.get_app_configs():
-            monkeypatch.setattr(config, "plan_steps", (), raising=False)
-        monkeypatch.setattr(apps.get_app_config("agencies"), "plan_steps", steps)
+            monkeypatch.setattr(type(config), "plan_steps", (), raising=False)
+        monkeypatch.setattr(type(apps.get_app_config("agencies")), "plan_steps", steps)
 
     return declare
 
