@@ -26,6 +26,7 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djlint templates --lint
 
 # Not part of `make test` until every module checks clean (pyproject.toml, [tool.mypy]).
 typecheck: install

@@ -33,12 +33,16 @@ def door_errors(view):
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
+        # An action's URL is its record's URL and "act/<action>/": the way back.
+        back = request.path.rpartition("act/")[0] or None
         try:
             return view(request, *args, **kwargs)
         except PermissionDenied as exc:
-            return render(request, "core/refused.html", {"message": str(exc)}, status=403)
+            context = {"message": str(exc), "back": back}
+            return render(request, "core/refused.html", context, status=403)
         except (Conflict, RuleViolation, NoResponsibleUnit) as exc:
-            return render(request, "core/refused.html", {"message": str(exc)}, status=409)
+            context = {"message": str(exc), "back": back}
+            return render(request, "core/refused.html", context, status=409)
 
     return wrapped
 
