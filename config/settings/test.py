@@ -21,3 +21,4 @@ DEMO_ALLOWED = True
 CELERY_TASK_ALWAYS_EAGER = True
 MEDIA_ROOT = tempfile.mkdtemp(prefix="hotro-test-media-")  # uploads never land in the tree
 WHITENOISE_AUTOREFRESH = True  # tests never run collectstatic: look files up per request
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.declared"]  # noqa: F405 (a process that only declares)
