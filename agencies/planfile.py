@@ -544,15 +544,38 @@ class _Parser:
                 "escalation_every_days",
                 "review_wait_days",
                 "target_area_classes",
+                "unit_report_obligation",
+                "provincial_report_obligation",
+                "reminder_role",
+                "supervisor_role",
             ),
         )
-        return {
+        rules: dict[str, Any] = {
             "ppc_approval_threshold_vnd": entry.integer("ppc_approval_threshold_vnd"),
             "reminder_days": list(entry.integers("reminder_days")),
             "escalation_every_days": entry.integer("escalation_every_days"),
             "review_wait_days": entry.integer("review_wait_days"),
             "target_area_classes": list(entry.choice_list("target_area_classes", AreaClass)),
+            "unit_report_obligation": entry.code("unit_report_obligation", max_length=64),
+            "provincial_report_obligation": entry.code(
+                "provincial_report_obligation", max_length=64
+            ),
+            "reminder_role": entry.code("reminder_role", max_length=32),
+            "supervisor_role": entry.code("supervisor_role", max_length=32),
         }
+        # The reporting rules name one of the file's obligations and roles (checked here, as
+        # the sections are parsed after the rules; a section that is no list is reported there,
+        # and a plan that lists no obligations owes no reports to check against).
+        for section, names in (
+            ("obligations", ("unit_report_obligation", "provincial_report_obligation")),
+            ("roles", ("reminder_role", "supervisor_role")),
+        ):
+            listed = self.data.get(section)
+            if isinstance(listed, list) and listed:
+                codes = {raw.get("code") for raw in listed if isinstance(raw, dict)}
+                for name in names:
+                    entry.refer(name, rules[name], codes)
+        return rules
 
     def _roles(self) -> tuple[RoleSpec, ...]:
         specs = []
