@@ -24,7 +24,7 @@ from agencies.models import (
     UnitKind,
 )
 from workflows.reporting.models import Obligation, Report, ReportChildren, ReportResource, Status
-from workflows.reporting.selectors import UNIT_REPORT
+from workflows.reporting.selectors import UNIT_REPORT_RULE, unit_reports
 from workflows.reporting.services import generate_obligations
 
 from .lifecycle import BENCH_DAY, bench_clock
@@ -48,7 +48,7 @@ class Duties:
 
 def add_monthly_duties(plan: Plan) -> None:
     """Twelve monthly duties shaped like the plan's yearly results report (V.1)."""
-    report = ObligationDefinition.objects.get(plan=plan, code=UNIT_REPORT)
+    report = ObligationDefinition.objects.get(plan=plan, code=plan.rules[UNIT_REPORT_RULE])
     for month in range(1, 13):
         monthly = ObligationDefinition.objects.create(
             plan=plan,
@@ -87,11 +87,7 @@ def _mark_submitted() -> int:
 def add_accepted_reports(*, year: int, plans: list[Plan]) -> int:
     """Accepted yearly results reports of the plans' units for the year, with resources and,
     for districts, children per commune and category: what consolidation sums (IV.1.d)."""
-    obligations = list(
-        Obligation.objects.filter(
-            definition__code=UNIT_REPORT, year=year, unit__plan__in=plans
-        ).select_related("unit")
-    )
+    obligations = list(unit_reports(year=year).filter(unit__plan__in=plans).select_related("unit"))
     members = dict(
         ((unit, role), user)
         for unit, role, user in Membership.objects.filter(

@@ -1,42 +1,31 @@
 """Routing of the plan's reports (V.1–2): a unit's report from draft to DOLISA's acceptance,
-and DOLISA's consolidation to the PPC. Nodes only route; services change state."""
+and DOLISA's consolidation to the PPC. Nodes only route; the door changes state, actions.py
+declares the steps."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import Activation, flow, lock
 
 from agencies.models import Unit
 from agencies.selectors import actors_for, has_membership
-from workflows.core.flows import SubjectFlowMixin
-from workflows.core.nodes import FanOut, Step, actor_data
+from workflows.core.nodes import FanOut, Start, Step, actor_data, record_of
 
 from .models import PROCESS, ProvincialReport, ProvincialStatus, Report, Status
 from .reminders import remind_waiting_review
 
 
-def subject(activation: Activation):
-    """The record the activation's process routes (set by the door; loaded once otherwise)."""
-    process = activation.process
-    if getattr(process, "subject", None) is None:
-        process.subject = activation.flow_class.subject_model.objects.select_related(
-            "obligation__unit", "obligation__definition__plan"
-        ).get(process_id=process.pk)
-    return process.subject
-
-
 def review_wait(activation: Activation) -> dt.timedelta:
     """How long a review or approval may wait before its unit's supervisors are told (V.2
     "đôn đốc"): the plan's rules, review_wait_days, read when the step starts."""
-    rules = subject(activation).obligation.definition.plan.rules
+    rules = record_of(activation).obligation.definition.plan.rules
     return dt.timedelta(days=rules["review_wait_days"])
 
 
 def returned(activation: Activation, *args) -> bool:
-    return subject(activation).status == Status.RETURNED
+    return record_of(activation).status == Status.RETURNED
 
 
 def annex_categories(report: Report) -> list[str]:
@@ -49,21 +38,12 @@ def annex_categories(report: Report) -> list[str]:
 
 
 def consolidating(activation: Activation) -> bool:
-    return subject(activation).status == ProvincialStatus.CONSOLIDATING
+    return record_of(activation).status == ProvincialStatus.CONSOLIDATING
 
 
 def review_waited(activation: Activation) -> None:
     """A review step's timer fired: tell the reviewing unit's supervisors (V.2)."""
-    remind_waiting_review(record=subject(activation), task=activation.task)
-
-
-def bind(activation: Activation, record):
-    """Bind a new process to the record it routes (a re-opened record gets a new one)."""
-    activation.process.subject = record
-    activation.process.save()
-    record.process = activation.process
-    type(record).objects.filter(pk=record.pk).update(process=activation.process)
-    return record
+    remind_waiting_review(record=record_of(activation), task=activation.task)
 
 
 def assignee_or_queue(activation: Activation, *, user, unit: Unit):
@@ -77,15 +57,13 @@ def assignee_or_queue(activation: Activation, *, user, unit: Unit):
 class ObligationRouting:
     """Both flows route by the matrix rows of the `report` process for the obliged unit."""
 
-    subject_related = ("obligation__definition", "obligation__unit")
-
     def actors(self, activation: Activation, *, step: str):
         """Who the matrix names for the step, for the obliged unit, today."""
-        unit = subject(activation).obligation.unit
+        unit = record_of(activation).obligation.unit
         return actors_for(process=PROCESS, step=step, subject_unit=unit)
 
 
-class ReportFlow(ObligationRouting, SubjectFlowMixin, flow.Flow):
+class ReportFlow(ObligationRouting, flow.Flow):
     """Unit report
 
     A unit's officer drafts the report an obligation asks for, the unit's leader signs it off,
@@ -93,16 +71,9 @@ class ReportFlow(ObligationRouting, SubjectFlowMixin, flow.Flow):
     """
 
     process_slug = "report"
-    subject_model = Report
-    step_labels = {
-        "draft": _("Drafting by the unit"),
-        "sign_off": _("Sign-off by the unit's leader"),
-        "annex_review": _("Sector annex review"),
-        "review": _("Review by DOLISA"),
-    }
     lock_impl = lock.select_for_update_lock
 
-    start = flow.StartHandle(this.start_report).Next(this.draft)
+    start = Start().Next(this.draft)
     draft = Step().Assign(this.drafter).Next(this.sign_off)
     sign_off = Step().Next(this.route_sign_off)
     route_sign_off = (
@@ -126,13 +97,9 @@ class ReportFlow(ObligationRouting, SubjectFlowMixin, flow.Flow):
     review_waiting = flow.Function(review_waited)
     end = flow.End()
 
-    def start_report(self, activation: Activation, report: Report) -> Report:
-        """Bind the new process to the report it routes."""
-        return bind(activation, report)
-
     def drafter(self, activation: Activation):
         """A new or returned report goes to the inbox of its drafter."""
-        report = subject(activation)
+        report: Report = record_of(activation)
         return assignee_or_queue(activation, user=report.drafted_by, unit=report.obligation.unit)
 
     def has_annexes(self, activation: Activation) -> bool:
@@ -140,7 +107,7 @@ class ReportFlow(ObligationRouting, SubjectFlowMixin, flow.Flow):
 
     def annex_reviewers(self, activation: Activation) -> list[dict]:
         """One task per sector department the matrix names for the report's categories."""
-        report = subject(activation)
+        report: Report = record_of(activation)
         tasks: dict[str, dict] = {}
         for category in annex_categories(report):
             for actor in actors_for(
@@ -154,7 +121,7 @@ class ReportFlow(ObligationRouting, SubjectFlowMixin, flow.Flow):
         return list(tasks.values())
 
 
-class ConsolidationFlow(ObligationRouting, SubjectFlowMixin, flow.Flow):
+class ConsolidationFlow(ObligationRouting, flow.Flow):
     """Provincial yearly report
 
     A DOLISA officer consolidates the accepted unit reports and writes the narrative, the DOLISA
@@ -162,15 +129,9 @@ class ConsolidationFlow(ObligationRouting, SubjectFlowMixin, flow.Flow):
     """
 
     process_slug = "report_consolidation"
-    subject_model = ProvincialReport
-    step_labels = {
-        "consolidate": _("Consolidation by DOLISA"),
-        "approve": _("Approval by DOLISA's leader"),
-        "acknowledge": _("Acknowledgement by the PPC"),
-    }
     lock_impl = lock.select_for_update_lock
 
-    start = flow.StartHandle(this.start_consolidation).Next(this.consolidate)
+    start = Start().Next(this.consolidate)
     consolidate = Step().Assign(this.consolidator).Next(this.approve)
     approve = (
         Step()
@@ -182,13 +143,9 @@ class ConsolidationFlow(ObligationRouting, SubjectFlowMixin, flow.Flow):
     approval_waiting = flow.Function(review_waited)
     end = flow.End()
 
-    def start_consolidation(self, activation: Activation, provincial: ProvincialReport):
-        """Bind the new process to the provincial report it routes."""
-        return bind(activation, provincial)
-
     def consolidator(self, activation: Activation):
         """The officer who opened the consolidation, or DOLISA's queue."""
-        provincial = subject(activation)
+        provincial: ProvincialReport = record_of(activation)
         return assignee_or_queue(
             activation, user=provincial.opened_by, unit=provincial.obligation.unit
         )

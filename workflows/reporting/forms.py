@@ -6,14 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Category, FundingSource, ObligationDefinition, Unit, UnitKind
-from workflows.core.forms import MultipleFileField
+from workflows.core.forms import MultipleFileField, ReasonForm
 
+from .selectors import places_of, reporting_kinds
 from .services import ChildrenLine, ReportInput, ResourceLine
-
-# Kinds of unit the plan asks reports from (V.1).
-REPORTING_KINDS = [
-    (kind.value, kind.label) for kind in (UnitKind.DISTRICT, UnitKind.DEPARTMENT, UnitKind.MASS_ORG)
-]
 
 
 class ReportForm(forms.Form):
@@ -37,16 +33,21 @@ class ChildrenForm(forms.Form):
     commune = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("Commune"))
     children = forms.IntegerField(label=_("Children supported"), min_value=1)
 
-    def __init__(self, *args, unit: Unit, **kwargs):
+    def __init__(self, *args, communes, **kwargs):
         super().__init__(*args, **kwargs)
-        communes = Unit.objects.filter(kind=UnitKind.COMMUNE).order_by("name_vi")
-        if unit.kind == UnitKind.DISTRICT:
-            communes = communes.filter(parent=unit)
         self.fields["commune"].queryset = communes
 
 
 ResourceFormSet = forms.formset_factory(ResourceForm, extra=3)
 ChildrenFormSet = forms.formset_factory(ChildrenForm, extra=5)
+
+
+def children_formset(data, *, unit: Unit, initial=None):
+    """The children lines of a unit's report, offering only the communes it may report."""
+    communes = places_of(unit).order_by("name_vi")
+    return ChildrenFormSet(
+        data, prefix="children", initial=initial, form_kwargs={"communes": communes}
+    )
 
 
 def _filled(formset) -> list[dict]:
@@ -90,11 +91,18 @@ class NarrativeForm(forms.Form):
     narrative = forms.CharField(label=_("Narrative"), widget=forms.Textarea(attrs={"rows": 10}))
 
 
+class WaiveForm(ReasonForm):
+    """The waiver on a duty's page: a reason, and a confirmation, as the declared action asks."""
+
+    confirm = forms.BooleanField(label=_("I confirm this action."), required=True)
+
+
 class DashboardForm(forms.Form):
-    """Which period, kind of unit and (optionally) which duty the table shows."""
+    """Which period and (optionally) which kind of unit and which duty the table shows; the
+    kinds offered are those the plan's obligations name."""
 
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
-    kind = forms.ChoiceField(label=_("Kind of unit"), choices=REPORTING_KINDS)
+    kind = forms.ChoiceField(label=_("Kind of unit"), required=False)
     definition = forms.ModelChoiceField(
         queryset=ObligationDefinition.objects.all(),
         label=_("Obligation"),
@@ -102,3 +110,11 @@ class DashboardForm(forms.Form):
         to_field_name="code",
         empty_label=_("All obligations"),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        named = reporting_kinds()
+        self.fields["kind"].choices = [
+            ("", _("All kinds of unit")),
+            *((kind.value, kind.label) for kind in UnitKind if kind.value in named),
+        ]

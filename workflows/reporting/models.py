@@ -12,11 +12,14 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
+
+from workflows.core.models import ProcessRecord
 
 # The process name of the reporting rows in the responsibility matrix (plan data).
 PROCESS = "report"
-# Deadlines are read in Vietnam time whatever the server's clock zone (architecture.md, Time).
+# Deadlines are read in Vietnam time whatever the server's clock zone (docs/architecture.md,
+# Time).
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
@@ -132,7 +135,7 @@ class Waiver(models.Model):
 
 
 class Status(models.TextChoices):
-    """Legal states of a unit's report (architecture.md, "Two notions of state")."""
+    """Legal states of a unit's report (docs/architecture.md, "Two notions of state")."""
 
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Awaiting sign-off")
@@ -145,14 +148,13 @@ class Status(models.TextChoices):
 EDITABLE = (Status.DRAFT, Status.RETURNED)
 
 
-class Report(ConcurrentTransitionMixin, models.Model):
+class Report(ProcessRecord):
     """A unit's report for one obligation: figures, narrative and attachments (V.1, IV.11,
     IV.12); its process is replaced when an accepted report is re-opened."""
 
+    detail_url = "reporting:report"
+
     obligation = models.OneToOneField(Obligation, on_delete=models.PROTECT, related_name="report")
-    process = models.ForeignKey(
-        "viewflow.Process", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
     status = FSMField(_("status"), default=Status.DRAFT, choices=Status.choices, protected=True)
     narrative = models.TextField(_("narrative"), blank=True)
     activities_held = models.PositiveIntegerField(_("activities held"), default=0)
@@ -175,15 +177,12 @@ class Report(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"BC-{self.obligation.year}-{self.pk:06d}"
 
-    def get_absolute_url(self) -> str:
-        return reverse("reporting:report", args=[self.pk])
-
     @property
     def inbox_summary(self) -> str:
         """One line for the inbox: which duty of which unit."""
         return str(self.obligation)
 
-    # --- state machine: the door (workflows.core.transitions.perform) calls these ---
+    # --- state machine: only the door (workflows.core.transitions) calls these ---
 
     @transition(field=status, source=list(EDITABLE), target=Status.SUBMITTED)
     def submit(self) -> None:
@@ -328,15 +327,15 @@ class ProvincialStatus(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", _("Acknowledged by the PPC")
 
 
-class ProvincialReport(ConcurrentTransitionMixin, models.Model):
+class ProvincialReport(ProcessRecord):
     """DOLISA's yearly report to the PPC: figures computed from the accepted unit reports,
     narrative written by a DOLISA officer (IV.1.d–đ, V.2)."""
 
+    # Its own address redirects to the year's consolidation page, which it is shown on.
+    detail_url = "reporting:provincial:detail"
+
     obligation = models.OneToOneField(
         Obligation, on_delete=models.PROTECT, related_name="provincial_report"
-    )
-    process = models.ForeignKey(
-        "viewflow.Process", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     status = FSMField(
         _("status"),
@@ -361,9 +360,6 @@ class ProvincialReport(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"BC-TINH-{self.obligation.year}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("reporting:consolidation", args=[self.obligation.year])
 
     @property
     def inbox_summary(self) -> str:

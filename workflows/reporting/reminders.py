@@ -9,7 +9,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import Combinable
 from django.utils import timezone, translation
@@ -30,15 +30,20 @@ from workflows.core.notifications import (
 )
 from workflows.core.transitions import OPEN
 
-from .models import VIETNAM, Obligation
-from .selectors import SUPERVISOR, active_members, members_by_unit
+from .models import VIETNAM, Obligation, ProvincialReport, Report
+from .selectors import (
+    REMINDER_ROLE_RULE,
+    SUPERVISOR_ROLE_RULE,
+    active_members,
+    members_by_unit,
+    role_of,
+)
 
 REMINDER = "reminder"
 OVERDUE = "overdue"
 REVIEW_WAITING = "review_waiting"
-# Reminders go to the officers of the obliged unit; who else is told of an overdue duty is
-# plan data (obligations[].escalate_to).
-OFFICER = "officer"
+# Reminders go to the obliged unit's members in the role the plan's rules name (reminder_role);
+# who else is told of an overdue duty is plan data too (obligations[].escalate_to).
 
 
 def _fmt(day: dt.date) -> str:
@@ -142,10 +147,13 @@ def _groups(obligations: QuerySet[Obligation]) -> list[tuple[int, int, dt.date]]
 
 
 def record_reminders(*, day: dt.date, recorded: dt.datetime) -> None:
-    """Outstanding duties due a reminder-offset of days after `day`, to the unit's officers."""
+    """Outstanding duties due a reminder-offset of days after `day`, to the unit's members in
+    the plan's reminder role."""
     definitions = {
         d.pk: d
-        for d in ObligationDefinition.objects.exclude(reminder_days=[]).select_related("clause")
+        for d in ObligationDefinition.objects.exclude(reminder_days=[]).select_related(
+            "clause", "plan"
+        )
     }
     due_days = Q(pk__in=[])
     for definition in definitions.values():
@@ -165,7 +173,17 @@ def record_reminders(*, day: dt.date, recorded: dt.datetime) -> None:
         )
         for d, year, due_on in _groups(obligations)
     ]
-    _record(obligations, kind=REMINDER, texts=texts, target={"role": OFFICER}, on=day)
+    by_role: dict[str, list[int]] = defaultdict(list)
+    for definition in definitions.values():
+        by_role[role_of(definition.plan, REMINDER_ROLE_RULE)].append(definition.pk)
+    for role, definition_ids in by_role.items():
+        _record(
+            obligations.filter(definition_id__in=definition_ids),
+            kind=REMINDER,
+            texts=texts,
+            target={"role": role},
+            on=day,
+        )
 
 
 def record_escalations(*, day: dt.date, at: dt.datetime, recorded: dt.datetime) -> None:
@@ -218,15 +236,17 @@ def scan_obligations(*, at: dt.datetime | None = None) -> None:
         queue_sending()
 
 
-def remind_waiting_review(*, record: models.Model, task: Task) -> None:
+def remind_waiting_review(*, record: Report | ProvincialReport, task: Task) -> None:
     """A review timer fired (its task follows the timer, which follows the review task): tell
-    the reviewing unit's supervisors that the review still waits (V.2)."""
+    the reviewing unit's members in the plan's supervisor role that the review still waits
+    (V.2)."""
     timer = task.previous.get()
     review = timer.previous.get()
     if review.status not in OPEN:
         return
     day = today()
     actor = review.data["actor"]
+    supervisor = role_of(record.obligation.definition.plan, SUPERVISOR_ROLE_RULE)
     with translation.override(settings.LANGUAGE_CODE):
         title = _("%(record)s has waited for %(unit)s since %(since)s") % {
             "record": record,
@@ -243,6 +263,6 @@ def remind_waiting_review(*, record: models.Model, task: Task) -> None:
                 url=record.get_absolute_url(),
             )
             for user_id in members_by_unit(
-                unit_ids={actor["unit_id"]}, role=SUPERVISOR, on=day
+                unit_ids={actor["unit_id"]}, role=supervisor, on=day
             ).get(actor["unit_id"], ())
         )

@@ -10,15 +10,14 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
-from viewflow.workflow.models import Task
 
-from agencies.models import Membership, Responsibility, Unit, UnitKind
-from agencies.selectors import today, units_for_user
+from agencies.models import Membership, ObligationDefinition, Plan, Responsibility, Unit
+from agencies.selectors import memberships_of, today, units_for_user
 from workflows.core.errors import PermissionDenied
 from workflows.core.models import Notification
 from workflows.core.permissions import require_actor
-from workflows.core.selectors import actionable_tasks
 
 from .models import (
     EDITABLE,
@@ -32,13 +31,33 @@ from .models import (
     Status,
 )
 
-# Obligation codes of the plan data (agencies/plans/*.yaml): the units' yearly results reports
-# are what DOLISA consolidates into its yearly report to the PPC.
-UNIT_REPORT = "yearly_results_report"
-PROVINCIAL_REPORT = "provincial_yearly_report"
-# Steps whose units oversee every unit's reporting (V.2), beside anyone holding SUPERVISOR.
+# Rules of the plan data (the `rules:` section of agencies/plans/*.yaml) that say which of the
+# plan's obligations are the units' yearly results reports and DOLISA's yearly report to the
+# PPC that consolidates them, and which roles are reminded and oversee (actions.py requires them).
+UNIT_REPORT_RULE = "unit_report_obligation"
+PROVINCIAL_REPORT_RULE = "provincial_report_obligation"
+REMINDER_ROLE_RULE = "reminder_role"
+SUPERVISOR_ROLE_RULE = "supervisor_role"
+# Steps whose units oversee every unit's reporting (V.2), beside anyone holding the plan's
+# supervisor role.
 OVERSIGHT_STEPS = ("review", "waive", "consolidate", "approve", "acknowledge")
-SUPERVISOR = "supervisor"
+
+
+def named_by_rule(rule: str, *, path: str = "") -> Q:
+    """Duties (at `path` from the queried model) whose obligation is the one their own plan's
+    rule names: which duty is which is plan data, read in the same query."""
+    at = f"{path}__" if path else ""
+    return Q(**{f"{at}definition__code": KeyTextTransform(rule, f"{at}definition__plan__rules")})
+
+
+def is_named_by_rule(obligation: Obligation, rule: str) -> bool:
+    """Whether this duty is of the obligation its plan's rule names."""
+    return obligation.definition.code == obligation.definition.plan.rules[rule]
+
+
+def role_of(plan: Plan, rule: str) -> str:
+    """A role the plan's rules name (reminder_role, supervisor_role)."""
+    return plan.rules[rule]
 
 
 def active_members(*, role: str, on: dt.date, path: str = "") -> Q:
@@ -68,16 +87,20 @@ def members_by_unit(*, unit_ids: Iterable[int], role: str, on: dt.date) -> dict[
     return members
 
 
-def unit_reports(*, year: int) -> QuerySet[Obligation]:
-    """The unit reports DOLISA consolidates for the year (V.1)."""
-    return Obligation.objects.filter(definition__code=UNIT_REPORT, year=year)
+def unit_reports(*, year: int, plan: Plan | None = None) -> QuerySet[Obligation]:
+    """The unit reports DOLISA consolidates for the year (V.1): the duties of the obligation
+    the plan's rules name (every plan's when none is given, as the benchmark sums them)."""
+    obligations = Obligation.objects.filter(named_by_rule(UNIT_REPORT_RULE), year=year)
+    if plan is not None:
+        obligations = obligations.filter(definition__plan=plan)
+    return obligations
 
 
-def consolidation_gaps(*, year: int) -> QuerySet[Obligation]:
+def consolidation_gaps(*, year: int, plan: Plan | None = None) -> QuerySet[Obligation]:
     """Expected unit reports neither accepted nor waived: while any is left, the provincial
     report cannot go forward (DHIS2's bottom-up rule)."""
     return (
-        unit_reports(year=year)
+        unit_reports(year=year, plan=plan)
         .expected()
         .exclude(report__status=Status.ACCEPTED)
         .select_related("unit", "report")
@@ -85,9 +108,11 @@ def consolidation_gaps(*, year: int) -> QuerySet[Obligation]:
     )
 
 
-def provincial_figures(*, year: int) -> dict:
+def provincial_figures(*, year: int, plan: Plan | None = None) -> dict:
     """The province's figures summed from the accepted unit reports, never retyped (IV.1.d)."""
-    accepted = Report.objects.filter(status=Status.ACCEPTED, obligation__in=unit_reports(year=year))
+    accepted = Report.objects.filter(
+        status=Status.ACCEPTED, obligation__in=unit_reports(year=year, plan=plan)
+    )
     resources = list(
         ReportResource.objects.filter(report__in=accepted)
         .values(code=F("source__code"), name=F("source__name_vi"))
@@ -118,32 +143,50 @@ def provincial_figures(*, year: int) -> dict:
     }
 
 
-def provincial_obligation(*, year: int) -> Obligation | None:
+def provincial_obligation(*, year: int, plan: Plan | None = None) -> Obligation | None:
+    """The year's duty of the obligation the plan's rules name for DOLISA's report to the PPC."""
+    obligations = Obligation.objects.filter(named_by_rule(PROVINCIAL_REPORT_RULE), year=year)
+    if plan is not None:
+        obligations = obligations.filter(definition__plan=plan)
     return (
-        Obligation.objects.filter(definition__code=PROVINCIAL_REPORT, year=year)
-        .select_related("unit")
+        obligations.select_related("unit", "definition__plan").order_by("definition__plan").first()
+    )
+
+
+def provincial_report(*, year: int, plan: Plan | None = None) -> ProvincialReport | None:
+    reports = ProvincialReport.objects.filter(
+        named_by_rule(PROVINCIAL_REPORT_RULE, path="obligation"), obligation__year=year
+    )
+    if plan is not None:
+        reports = reports.filter(obligation__definition__plan=plan)
+    return (
+        reports.select_related("obligation__unit", "obligation__definition__plan")
+        .order_by("obligation__definition__plan")
         .first()
     )
 
 
-def provincial_report(*, year: int) -> ProvincialReport | None:
-    return (
-        ProvincialReport.objects.filter(
-            obligation__definition__code=PROVINCIAL_REPORT, obligation__year=year
-        )
-        .select_related("obligation__unit")
-        .first()
-    )
+def provincial_reports_visible_to(user) -> QuerySet[ProvincialReport]:
+    """The provincial reports are for the units that oversee reporting (can_oversee)."""
+    reports = ProvincialReport.objects.select_related("obligation__unit")
+    return reports if can_oversee(user) else reports.none()
 
 
 def _sees_every_unit(user) -> bool:
+    """Units the plan's matrix names by code for a step of the reporting process (DOLISA, the
+    sector departments, the PPC) work on every unit's reports."""
     if user.is_superuser:
         return True
-    return units_for_user(user).exclude(kind__in=(UnitKind.DISTRICT, UnitKind.COMMUNE)).exists()
+    return (
+        Responsibility.objects.valid_on(today())
+        .filter(process=PROCESS, unit__in=units_for_user(user))
+        .exists()
+    )
 
 
 def obligations_visible_to(user) -> QuerySet[Obligation]:
-    """Provincial agencies see every unit's duties; a district sees its own."""
+    """Units the matrix names for reporting steps see every unit's duties; any other unit sees
+    its own (V.1–2)."""
     obligations = Obligation.objects.select_related("definition", "unit")
     if _sees_every_unit(user):
         return obligations
@@ -234,13 +277,6 @@ def report_detail(pk: int) -> Report:
     )
 
 
-def task_for(user, record) -> Task | None:
-    """The open task of this record's process that the user may act on, if any."""
-    if record.process_id is None:
-        return None
-    return actionable_tasks(user, process_ids=[record.process_id]).first()
-
-
 def can_oversee(user) -> bool:
     """The dashboard is for units that follow up on every unit's reporting (V.2: DOLISA, the
     PPC) and for supervisors."""
@@ -250,7 +286,11 @@ def can_oversee(user) -> bool:
     named = Responsibility.objects.valid_on(today()).filter(
         process=PROCESS, step__in=OVERSIGHT_STEPS, unit__in=units
     )
-    return named.exists() or units_for_user(user, role=SUPERVISOR).exists()
+    # The supervisor role is the one the rules of the unit's own plan name.
+    supervising = memberships_of(user).filter(
+        role__code=KeyTextTransform(SUPERVISOR_ROLE_RULE, "unit__plan__rules")
+    )
+    return named.exists() or supervising.exists()
 
 
 # --- supervisor dashboard ---------------------------------------------------------------
@@ -303,7 +343,10 @@ class UnitRow(Completeness):
 
 
 def _scope(*, year: int | None, kind: str, definition: str | None) -> QuerySet[Obligation]:
-    obligations = Obligation.objects.filter(unit__kind=kind)
+    """The duties of the period, of units of the kind and of the obligation (each when given)."""
+    obligations = Obligation.objects.all()
+    if kind:
+        obligations = obligations.filter(unit__kind=kind)
     if year is not None:
         obligations = obligations.filter(year=year)
     if definition:
@@ -312,9 +355,10 @@ def _scope(*, year: int | None, kind: str, definition: str | None) -> QuerySet[O
 
 
 def completeness_by_unit(
-    *, year: int, kind: str, definition: str | None = None
+    *, year: int, kind: str = "", definition: str | None = None
 ) -> tuple[list[UnitRow], Completeness]:
-    """One row per unit of the kind with duties in the period, and the total (one query)."""
+    """One row per unit (of the kind, when given) with duties in the period, and the total
+    (one query)."""
     rows = list(
         _scope(year=year, kind=kind, definition=definition)
         .values("unit_id", "unit__code")
@@ -330,7 +374,7 @@ def completeness_by_unit(
 
 
 def completeness_by_year(
-    *, kind: str, definition: str | None = None
+    *, kind: str = "", definition: str | None = None
 ) -> list[tuple[int, Completeness]]:
     """Rates per period for the timeliness chart (one query)."""
     rows = (
@@ -350,7 +394,7 @@ class OverdueRow:
 
 
 def overdue_list(
-    *, year: int, kind: str, at: dt.datetime, definition: str | None = None
+    *, year: int, at: dt.datetime, kind: str = "", definition: str | None = None
 ) -> list[OverdueRow]:
     """Overdue duties with days overdue and who was reminded or told when (two queries)."""
     obligations = list(
@@ -367,9 +411,52 @@ def overdue_list(
     ]
 
 
+def reporting_kinds() -> set[str]:
+    """The kinds of unit the plan's obligations name, by kind or through the units they name:
+    what the dashboard's filter offers."""
+    kinds: set[str] = set()
+    for named in ObligationDefinition.objects.values_list("unit_kinds", flat=True):
+        kinds.update(named)
+    kinds.update(
+        Unit.objects.filter(obligation_definitions__isnull=False).values_list("kind", flat=True)
+    )
+    return kinds
+
+
 def latest_reporting_year(*, on: dt.date | None = None) -> int:
     """The dashboard opens on the last year with duties up to today: after the plan period
     (2019–2025) that is its last year, not an empty current year."""
     year = (on or today()).year
     latest = Obligation.objects.filter(year__lte=year).aggregate(y=Max("year"))["y"]
     return latest or year
+
+
+# --- where children are counted ---------------------------------------------------------
+
+
+def communes() -> QuerySet[Unit]:
+    """The places a report counts children in: the communes the plan classifies (861/QĐ-TTg),
+    whatever their kind is called in another plan's data."""
+    return Unit.objects.filter(classifications__isnull=False).distinct()
+
+
+def units_below(unit: Unit) -> set[int]:
+    """The ids of the units under this one in the unit tree, a generation at a time."""
+    found: set[int] = set()
+    generation = [unit.pk]
+    while generation:
+        generation = list(
+            Unit.objects.filter(parent_id__in=generation)
+            .exclude(pk__in=found)
+            .values_list("pk", flat=True)
+        )
+        found.update(generation)
+    return found
+
+
+def places_of(unit: Unit) -> QuerySet[Unit]:
+    """Where a unit's report may count children (IV.12.b): the communes under it in the unit
+    tree when it has any (a district reports its own), else every commune (a department or a
+    mass organisation works across the province)."""
+    below = communes().filter(pk__in=units_below(unit))
+    return below if below.exists() else communes()

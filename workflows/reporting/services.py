@@ -1,6 +1,6 @@
 """Writes of the reporting regime (IV.1.d–đ, IV.11, IV.12, V). Every change of state goes
-through the transition door (workflows.core.transitions); views, admin and tasks call only
-these functions."""
+through the transition door (workflows.core.transitions), driven by the declarations in
+actions.py; views, admin and tasks call only these functions."""
 
 from __future__ import annotations
 
@@ -14,27 +14,22 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from viewflow.workflow import STATUS
 
-from agencies.models import Category, FundingSource, ObligationDefinition, Unit, UnitKind
+from agencies.models import Category, FundingSource, ObligationDefinition, Unit
 from agencies.selectors import today
 from workflows.core.attachments import validate_attachment
 from workflows.core.errors import Conflict, PermissionDenied, RuleViolation
-from workflows.core.nodes import actor_data
-from workflows.core.permissions import require_actor
 from workflows.core.transitions import (
     StepContext,
+    act_outside_step,
     edit_in_step,
     lock_process,
+    may_start,
     perform,
-    record_event,
-    require_reason,
-    transition_errors,
+    start,
 )
 
-from .flows import ConsolidationFlow, ReportFlow
 from .models import (
-    PROCESS,
     AnnexReview,
     Obligation,
     ProvincialReport,
@@ -47,9 +42,12 @@ from .models import (
     due_moment,
 )
 from .selectors import (
-    PROVINCIAL_REPORT,
-    UNIT_REPORT,
+    PROVINCIAL_REPORT_RULE,
+    UNIT_REPORT_RULE,
+    communes,
     consolidation_gaps,
+    is_named_by_rule,
+    places_of,
     provincial_figures,
     provincial_obligation,
     provincial_report,
@@ -110,45 +108,58 @@ def _record_submission(obligation_id: int) -> None:
     )
 
 
-@transaction.atomic
-def waive(*, user, obligation_id: int, reason: str) -> Waiver:
-    """A DOLISA leader excuses a unit from one period's duty with a reason (V.2); a report
-    begun but not yet under review ends with it."""
-    reason = require_reason(reason)
-    obligation = Obligation.objects.select_related("unit").get(pk=obligation_id)
-    actor = require_actor(user=user, process=PROCESS, step="waive", subject_unit=obligation.unit)
-    report = Report.objects.filter(obligation=obligation).first()
-    if report is not None:
-        lock_process(report.process_id)  # the process before the record, as the door does
-    obligation = Obligation.objects.select_for_update().get(pk=obligation_id)
+def _lock_waivable(obligation: Obligation, *, report: Report | None) -> None:
+    """Under the duty's row lock: not waived yet, no consolidation opened on it, and no report
+    started since the caller looked (V.2)."""
+    Obligation.objects.select_for_update().filter(pk=obligation.pk).get()
     if Waiver.objects.filter(obligation=obligation).exists():
         raise Conflict(_("This obligation has already been waived."))
     if ProvincialReport.objects.filter(obligation=obligation).exists():
         raise Conflict(_("The consolidation is open: this report can no longer be waived."))
     if report is None and Report.objects.filter(obligation=obligation).exists():
         raise Conflict(_("Someone else changed this record at the same time."))
+
+
+@transaction.atomic
+def waive_obligation(*, user, obligation_id: int, reason: str) -> Waiver:
+    """A DOLISA leader excuses a unit from one period's duty with a reason (V.2); a report
+    begun but not yet under review ends with it, its process cancelled."""
+    obligation = Obligation.objects.select_related("unit").get(pk=obligation_id)
+    report = Report.objects.filter(obligation=obligation).first()
     if report is not None:
-        report.refresh_from_db()
-        from_status = report.status
-        with transition_errors(report):
-            report.waive()
-            report.save()
-        ReportFlow.instance.cancel(report.process)
-        record_event(
-            subject=report,
-            action="waive",
+        act_outside_step(
+            model=Report,
+            record=report,
             user=user,
-            process=report.process,
-            from_status=from_status,
-            to_status=report.status,
+            action="waive",
+            subject_unit=obligation.unit,
+            apply=lambda report, ctx: _lock_waivable(obligation, report=report),
             comment=reason,
-            actor=actor_data(actor),
+            then="cancel",
         )
-    waiver = Waiver.objects.create(obligation=obligation, waived_by=user, reason=reason)
-    record_event(
-        subject=obligation, action="waive", user=user, comment=reason, actor=actor_data(actor)
+
+    def excuse(duty: Obligation, ctx: StepContext) -> None:
+        if report is None:
+            _lock_waivable(duty, report=None)
+        duty.refresh_from_db()  # under the lock: the duty is saved as it is now
+        Waiver.objects.create(obligation=duty, waived_by=ctx.user, reason=ctx.comment)
+
+    act_outside_step(
+        model=Report,
+        record=obligation,
+        user=user,
+        action="waive",
+        subject_unit=obligation.unit,
+        apply=excuse,
+        comment=reason,
     )
-    return waiver
+    return Waiver.objects.get(obligation_id=obligation_id)
+
+
+def waive_report(*, user, report_id: int, reason: str) -> Waiver:
+    """The waiver offered on a report's page: the duty it answers is excused (V.2)."""
+    obligation_id = Report.objects.values_list("obligation_id", flat=True).get(pk=report_id)
+    return waive_obligation(user=user, obligation_id=obligation_id, reason=reason)
 
 
 # --- unit reports -------------------------------------------------------------------------
@@ -183,8 +194,8 @@ class ReportInput:
 
 
 def validate_report(data: ReportInput, *, unit: Unit) -> None:
-    """Figure rules, all reported at once: whole VND, no line twice, a district's children
-    are in its own communes."""
+    """Figure rules, all reported at once: whole VND, no line twice, children counted in
+    communes under the unit when it has communes under it (a district's own, IV.12.b)."""
     errors: dict[str, list[str]] = {}
     if data.activities_held < 0:
         errors.setdefault("activities_held", []).append(
@@ -201,14 +212,17 @@ def validate_report(data: ReportInput, *, unit: Unit) -> None:
     places = [(line.category.pk, line.commune.pk) for line in data.children]
     if len(places) != len(set(places)):
         errors.setdefault("children", []).append(_("Give each category and commune on one line."))
+    allowed = set(places_of(unit).values_list("pk", flat=True)) if data.children else set()
     for line in data.children:
         if line.children < 1:
             errors.setdefault("children", []).append(_("Children supported must be at least 1."))
-        if line.commune.kind != UnitKind.COMMUNE:
+        if line.commune.pk in allowed:
+            continue
+        if not communes().filter(pk=line.commune.pk).exists():
             errors.setdefault("children", []).append(
                 _("%(unit)s is not a commune.") % {"unit": line.commune.name}
             )
-        elif unit.kind == UnitKind.DISTRICT and line.commune.parent_id != unit.pk:
+        else:
             errors.setdefault("children", []).append(
                 _("%(commune)s is not in %(district)s.")
                 % {"commune": line.commune.name, "district": unit.name}
@@ -246,10 +260,14 @@ def create_report(
 ) -> Report:
     """A unit's officer starts the report an obligation asks for; the draft waits in their
     inbox (V.1, IV.11, IV.12)."""
-    obligation = Obligation.objects.select_for_update().get(pk=obligation_id)
-    if obligation.definition.code == PROVINCIAL_REPORT:
+    obligation = (
+        Obligation.objects.select_for_update()
+        .select_related("definition__plan", "unit")
+        .get(pk=obligation_id)
+    )
+    if is_named_by_rule(obligation, PROVINCIAL_REPORT_RULE):
         raise Conflict(_("The provincial report is made by consolidation, not drafted."))
-    actor = require_actor(user=user, process=PROCESS, step="draft", subject_unit=obligation.unit)
+    actor = may_start(model=Report, user=user, subject_unit=obligation.unit)
     if Waiver.objects.filter(obligation=obligation).exists():
         raise Conflict(_("This obligation has been waived."))
     if Report.objects.filter(obligation=obligation).exists():
@@ -261,15 +279,7 @@ def create_report(
     _write_figures(report, data)
     report.save()
     _attach(report, attachments, user=user)
-    ReportFlow.start.run(report=report)
-    record_event(
-        subject=report,
-        action="create",
-        user=user,
-        process=report.process,
-        to_status=report.status,
-        actor=actor_data(actor),
-    )
+    start(record=report, user=user, actor=actor)
     return report
 
 
@@ -289,12 +299,7 @@ def update_draft(
         _attach(report, attachments, user=user)
 
     return edit_in_step(
-        model=Report,
-        pk=report_id,
-        flow_tasks=(ReportFlow.draft,),
-        user=user,
-        change=change,
-        comment=comment,
+        model=Report, pk=report_id, user=user, action="edit", change=change, comment=comment
     )
 
 
@@ -304,16 +309,9 @@ def submit(*, user, report_id: int, comment: str = "") -> Report:
     def apply(report: Report, ctx: StepContext) -> None:
         if not report.narrative:
             raise ValidationError({"narrative": _("Write the narrative before submitting.")})
-        report.submit()
 
     return perform(
-        model=Report,
-        pk=report_id,
-        flow_tasks=(ReportFlow.draft,),
-        user=user,
-        action="submit",
-        apply=apply,
-        comment=comment,
+        model=Report, pk=report_id, user=user, action="submit", apply=apply, comment=comment
     )
 
 
@@ -321,28 +319,15 @@ def sign_off(*, user, report_id: int, comment: str = "") -> Report:
     """The unit's leader signs off and the report reaches DOLISA: the first sign-off is the
     submission time that on time or late is derived from (V.1)."""
 
-    def apply(report: Report, ctx: StepContext) -> None:
+    def apply(report: Report, ctx: StepContext) -> dict:
         if report.drafted_by_id == user.pk:
             raise PermissionDenied(_("The officer who drafted a report cannot sign it off."))
-        report.sign_off(by=user)
         _record_submission(report.obligation_id)
+        return {"by": user}
 
     return perform(
-        model=Report,
-        pk=report_id,
-        flow_tasks=(ReportFlow.sign_off,),
-        user=user,
-        action="sign_off",
-        apply=apply,
-        comment=comment,
+        model=Report, pk=report_id, user=user, action="sign_off", apply=apply, comment=comment
     )
-
-
-RETURN_STEPS = {
-    "sign_off": (ReportFlow.sign_off,),
-    "annex_review": (ReportFlow.annex_review,),
-    "review": (ReportFlow.review,),
-}
 
 
 def _record_annex_review(report: Report, ctx: StepContext, decision: str, reason: str = ""):
@@ -356,26 +341,16 @@ def _record_annex_review(report: Report, ctx: StepContext, decision: str, reason
     )
 
 
-def return_for_revision(*, user, report_id: int, step: str, reason: str) -> Report:
-    """Back to the drafter's inbox with a reason: by the unit's leader, a sector reviewer or
-    DOLISA."""
-    reason = require_reason(reason)
-    if step not in RETURN_STEPS:
-        raise ValidationError({"step": _("Unknown step.")})
+def return_for_revision(*, user, report_id: int, reason: str) -> Report:
+    """Back to the drafter's inbox with a reason: by the unit's leader, a sector reviewer (whose
+    decision is kept with the round's annex reviews) or DOLISA."""
 
     def apply(report: Report, ctx: StepContext) -> None:
-        if step == "annex_review":
-            _record_annex_review(report, ctx, AnnexReview.Decision.RETURNED, reason)
-        report.return_for_revision()
+        if ctx.step == "annex_review":
+            _record_annex_review(report, ctx, AnnexReview.Decision.RETURNED, ctx.comment)
 
     return perform(
-        model=Report,
-        pk=report_id,
-        flow_tasks=RETURN_STEPS[step],
-        user=user,
-        action="return",
-        apply=apply,
-        comment=reason,
+        model=Report, pk=report_id, user=user, action="return", apply=apply, comment=reason
     )
 
 
@@ -384,7 +359,6 @@ def accept_annex(*, user, report_id: int, comment: str = "") -> Report:
     return perform(
         model=Report,
         pk=report_id,
-        flow_tasks=(ReportFlow.annex_review,),
         user=user,
         action="accept_annex",
         apply=lambda report, ctx: _record_annex_review(
@@ -396,73 +370,39 @@ def accept_annex(*, user, report_id: int, comment: str = "") -> Report:
 
 def accept(*, user, report_id: int, comment: str = "") -> Report:
     """DOLISA accepts the report; its figures now count for the province (IV.1.d, V.2)."""
-    return perform(
-        model=Report,
-        pk=report_id,
-        flow_tasks=(ReportFlow.review,),
-        user=user,
-        action="accept",
-        apply=lambda report, ctx: report.accept(),
-        comment=comment,
-    )
+    return perform(model=Report, pk=report_id, user=user, action="accept", comment=comment)
 
 
 @transaction.atomic
 def reopen(*, user, report_id: int, reason: str) -> Report:
-    """DOLISA re-opens an accepted report for correction: it goes back to the drafter, and the
-    year's consolidation re-opens because its figures change."""
-    reason = require_reason(reason)
-    lock_process(Report.objects.values_list("process_id", flat=True).get(pk=report_id))
-    report = Report.objects.select_related("obligation__unit").get(pk=report_id)
-    actor = require_actor(
-        user=user, process=PROCESS, step="review", subject_unit=report.obligation.unit
+    """DOLISA re-opens an accepted report for correction: it goes back to the drafter with a
+    new process, and the year's consolidation re-opens because its figures change (V.2)."""
+    report = Report.objects.select_related("obligation__unit", "obligation__definition__plan").get(
+        pk=report_id
     )
-    from_status = report.status
-    with transition_errors(report):
-        report.reopen()
-        report.save()
-    ReportFlow.start.run(report=report)
-    record_event(
-        subject=report,
-        action="reopen",
+    obligation = report.obligation
+    act_outside_step(
+        model=Report,
+        record=report,
         user=user,
-        process=report.process,
-        from_status=from_status,
-        to_status=report.status,
+        action="reopen",
+        subject_unit=obligation.unit,
         comment=reason,
-        actor=actor_data(actor),
+        then="restart",
     )
-    if report.obligation.definition.code == UNIT_REPORT:
-        _reopen_consolidation(year=report.obligation.year, report=report, user=user, actor=actor)
+    if is_named_by_rule(obligation, UNIT_REPORT_RULE):
+        provincial = provincial_report(year=obligation.year, plan=obligation.definition.plan)
+        if provincial is not None:
+            lock_process(provincial.process_id)  # its state is read under the door's lock
+            provincial.refresh_from_db()
+            if provincial.status != ProvincialStatus.CONSOLIDATING:  # else read live anyway
+                reopen_consolidation(
+                    user=user,
+                    provincial_id=provincial.pk,
+                    reason=_("%(report)s of %(unit)s was re-opened.")
+                    % {"report": report, "unit": obligation.unit.name},
+                )
     return report
-
-
-def _reopen_consolidation(*, year: int, report: Report, user, actor) -> None:
-    provincial = provincial_report(year=year)
-    if provincial is None:
-        return
-    process = lock_process(provincial.process_id)
-    provincial.refresh_from_db()
-    if provincial.status == ProvincialStatus.CONSOLIDATING:
-        return  # its figures are read live until it is submitted
-    if process.status != STATUS.DONE:
-        ConsolidationFlow.instance.cancel(process)
-    from_status = provincial.status
-    with transition_errors(provincial):
-        provincial.reopen()
-        provincial.save()
-    ConsolidationFlow.start.run(provincial=provincial)
-    record_event(
-        subject=provincial,
-        action="reopen",
-        user=user,
-        process=provincial.process,
-        from_status=from_status,
-        to_status=provincial.status,
-        comment=_("%(report)s of %(unit)s was re-opened.")
-        % {"report": report, "unit": report.obligation.unit.name},
-        actor=actor_data(actor),
-    )
 
 
 # --- consolidation --------------------------------------------------------------------------
@@ -476,23 +416,13 @@ def open_consolidation(*, user, year: int) -> ProvincialReport:
     if obligation is None:
         raise Conflict(_("The plan asks for no provincial report for %(year)s.") % {"year": year})
     obligation = Obligation.objects.select_for_update().get(pk=obligation.pk)
-    actor = require_actor(
-        user=user, process=PROCESS, step="consolidate", subject_unit=obligation.unit
-    )
+    actor = may_start(model=ProvincialReport, user=user, subject_unit=obligation.unit)
     if Waiver.objects.filter(obligation=obligation).exists():
         raise Conflict(_("This obligation has been waived."))
     if ProvincialReport.objects.filter(obligation=obligation).exists():
         raise Conflict(_("The consolidation for %(year)s is already open.") % {"year": year})
     provincial = ProvincialReport.objects.create(obligation=obligation, opened_by=user)
-    ConsolidationFlow.start.run(provincial=provincial)
-    record_event(
-        subject=provincial,
-        action="open",
-        user=user,
-        process=provincial.process,
-        to_status=provincial.status,
-        actor=actor_data(actor),
-    )
+    start(record=provincial, user=user, actor=actor, action="open")
     return provincial
 
 
@@ -501,15 +431,16 @@ def update_consolidation(*, user, provincial_id: int, narrative: str) -> Provinc
     return edit_in_step(
         model=ProvincialReport,
         pk=provincial_id,
-        flow_tasks=(ConsolidationFlow.consolidate,),
         user=user,
+        action="edit",
         change=lambda provincial: setattr(provincial, "narrative", narrative.strip()),
     )
 
 
 def _require_complete(provincial: ProvincialReport) -> None:
     """DHIS2's bottom-up rule: every expected unit report is accepted or waived (V.1)."""
-    gaps = list(consolidation_gaps(year=provincial.obligation.year))
+    obligation = provincial.obligation
+    gaps = list(consolidation_gaps(year=obligation.year, plan=obligation.definition.plan))
     if gaps:
         raise RuleViolation(
             ngettext(
@@ -527,16 +458,18 @@ def submit_consolidation(*, user, provincial_id: int, comment: str = "") -> Prov
     """The DOLISA officer sends the consolidation to the DOLISA leader, with the figures as
     the accepted reports give them now."""
 
-    def apply(provincial: ProvincialReport, ctx: StepContext) -> None:
+    def apply(provincial: ProvincialReport, ctx: StepContext) -> dict:
         _require_complete(provincial)
         if not provincial.narrative:
             raise ValidationError({"narrative": _("Write the narrative before submitting.")})
-        provincial.submit(figures=provincial_figures(year=provincial.obligation.year))
+        obligation = provincial.obligation
+        return {
+            "figures": provincial_figures(year=obligation.year, plan=obligation.definition.plan)
+        }
 
     return perform(
         model=ProvincialReport,
         pk=provincial_id,
-        flow_tasks=(ConsolidationFlow.consolidate,),
         user=user,
         action="submit",
         apply=apply,
@@ -546,15 +479,8 @@ def submit_consolidation(*, user, provincial_id: int, comment: str = "") -> Prov
 
 def return_consolidation(*, user, provincial_id: int, reason: str) -> ProvincialReport:
     """The DOLISA leader sends the consolidation back to the officer with a reason."""
-    reason = require_reason(reason)
     return perform(
-        model=ProvincialReport,
-        pk=provincial_id,
-        flow_tasks=(ConsolidationFlow.approve,),
-        user=user,
-        action="return",
-        apply=lambda provincial, ctx: provincial.return_for_revision(),
-        comment=reason,
+        model=ProvincialReport, pk=provincial_id, user=user, action="return", comment=reason
     )
 
 
@@ -563,13 +489,11 @@ def approve_consolidation(*, user, provincial_id: int, comment: str = "") -> Pro
 
     def apply(provincial: ProvincialReport, ctx: StepContext) -> None:
         _require_complete(provincial)
-        provincial.approve()
         _record_submission(provincial.obligation_id)
 
     return perform(
         model=ProvincialReport,
         pk=provincial_id,
-        flow_tasks=(ConsolidationFlow.approve,),
         user=user,
         action="approve",
         apply=apply,
@@ -582,9 +506,35 @@ def acknowledge(*, user, provincial_id: int, comment: str = "") -> ProvincialRep
     return perform(
         model=ProvincialReport,
         pk=provincial_id,
-        flow_tasks=(ConsolidationFlow.acknowledge,),
         user=user,
         action="acknowledge",
-        apply=lambda provincial, ctx: provincial.acknowledge(),
         comment=comment,
     )
+
+
+@transaction.atomic
+def reopen_consolidation(*, user, provincial_id: int, reason: str) -> ProvincialReport:
+    """DOLISA re-opens the provincial report when a unit report it counted is re-opened: an
+    approval or acknowledgement still waiting is cancelled with its process, and the
+    consolidation starts again in a new one, its figures read live (IV.1.d, V.2)."""
+    provincial = ProvincialReport.objects.select_related("obligation__unit").get(pk=provincial_id)
+    actor = act_outside_step(
+        model=ProvincialReport,
+        record=provincial,
+        user=user,
+        action="reopen",
+        subject_unit=provincial.obligation.unit,
+        comment=reason,
+        then="cancel",
+    )
+    # The door's then="restart" would leave a waiting approval open: start the new process
+    # here, once the old one is cancelled.
+    start(
+        record=provincial,
+        user=user,
+        actor=actor,
+        action="open",
+        from_status=provincial.status,
+        comment=reason,
+    )
+    return provincial

@@ -1,4 +1,5 @@
-"""Beat tasks of the reporting regime: thin, each calls one service (architecture.md, Time)."""
+"""Beat tasks of the reporting regime: thin, each calls one service (docs/architecture.md,
+Time)."""
 
 from __future__ import annotations
 

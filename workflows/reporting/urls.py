@@ -1,8 +1,15 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
+from .actions import CONSOLIDATION, REPORT
 
 app_name = "reporting"
+
+# A provincial report by its id (its actions; its page is the year's consolidation page).
+provincial_patterns = [
+    path("<int:pk>/", views.provincial_detail, name="detail"),
+    *CONSOLIDATION.urls(),
+]
 
 urlpatterns = [
     path("", views.obligation_list, name="obligations"),
@@ -11,14 +18,10 @@ urlpatterns = [
     path("obligations/<int:pk>/waive/", views.obligation_waive, name="waive"),
     path("<int:pk>/", views.report_detail, name="report"),
     path("<int:pk>/edit/", views.report_edit, name="edit"),
-    path("<int:pk>/act/<slug:action>/", views.report_act, name="act"),
+    *REPORT.urls(),
     path("province/<int:year>/", views.consolidation, name="consolidation"),
     path("province/<int:year>/open/", views.consolidation_open, name="consolidation_open"),
-    path(
-        "province/<int:year>/act/<slug:action>/",
-        views.consolidation_act,
-        name="consolidation_act",
-    ),
+    path("consolidation/", include((provincial_patterns, "provincial"))),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/export.csv", views.dashboard_csv, name="dashboard_csv"),
     path("dashboard/export.xlsx", views.dashboard_xlsx, name="dashboard_xlsx"),

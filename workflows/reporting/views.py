@@ -1,5 +1,6 @@
 """Thin views of the reporting pages: parse the form, call one service or selector, render;
-refusals become 403/409."""
+refusals become 403/409. The actions of a report or a consolidation are the declared ones
+(actions.py), taken through the shared action page."""
 
 from __future__ import annotations
 
@@ -12,53 +13,18 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
-from agencies.models import Unit, UnitKind
-from workflows.core.forms import CommentForm, ReasonForm
+from agencies.models import Unit
 from workflows.core.notifications import mark_read
-from workflows.core.selectors import notifications_for, open_tasks, with_actors
+from workflows.core.selectors import notifications_for
 from workflows.core.timeline import timeline_for
-from workflows.core.views import act, door_errors, errors_into, step_actions
+from workflows.core.views import door_errors, errors_into, may_take, record_context
 
 from . import forms, selectors, services
-from .flows import ConsolidationFlow, ReportFlow
-from .models import ObligationState, ProvincialStatus, Status
-
-ACTION_LABELS = {
-    "create": gettext_lazy("Created"),
-    "open": gettext_lazy("Opened"),
-    "edit": gettext_lazy("Edited"),
-    "submit": gettext_lazy("Submit"),
-    "sign_off": gettext_lazy("Sign off and send to DOLISA"),
-    "return": gettext_lazy("Return for revision"),
-    "accept_annex": gettext_lazy("Accept the annex"),
-    "accept": gettext_lazy("Accept"),
-    "reopen": gettext_lazy("Re-open"),
-    "waive": gettext_lazy("Waive"),
-    "narrative": gettext_lazy("Save the narrative"),
-    "approve": gettext_lazy("Approve and send to the PPC"),
-    "acknowledge": gettext_lazy("Acknowledge"),
-}
-# What the holder of each step may do; a form class per action.
-REPORT_ACTIONS = {
-    "draft": {"submit": CommentForm},
-    "sign_off": {"sign_off": CommentForm, "return": ReasonForm},
-    "annex_review": {"accept_annex": CommentForm, "return": ReasonForm},
-    "review": {"accept": CommentForm, "return": ReasonForm},
-}
-CONSOLIDATION_ACTIONS = {
-    "consolidate": {"narrative": forms.NarrativeForm, "submit": CommentForm},
-    "approve": {"approve": CommentForm, "return": ReasonForm},
-    "acknowledge": {"acknowledge": CommentForm},
-}
-
-
-def _action_forms(table: dict) -> dict:
-    """Every action of a step table with its form class."""
-    return {name: cls for actions in table.values() for name, cls in actions.items()}
+from .actions import CONSOLIDATION, REPORT
+from .models import ObligationState, ProvincialStatus
 
 
 def _visible_obligation(user, pk: int):
@@ -83,17 +49,24 @@ def obligation_list(request):
     return render(request, "reporting/obligations.html", {"rows": rows})
 
 
+WAIVE = REPORT.action("waive")
+
+
 def _obligation_page(request, obligation, *, waive_form=None, status=200):
+    """A duty: its state, notices and timeline; the waiver for who may give it (the report's
+    declared outside action, taken here on the duty itself)."""
+    may_waive = selectors.waivable(obligation) and selectors.may_act(
+        request.user, step=WAIVE.matrix_step, unit=obligation.unit
+    )
     context = {
         "obligation": obligation,
         "state": obligation.state(at=timezone.now()),
         "notices": selectors.notices_for(obligation),
         "timeline": timeline_for(obligation),
-        "action_labels": ACTION_LABELS,
+        "action_labels": REPORT.action_labels,
         "status_labels": dict(ObligationState.choices),
-        "may_waive": selectors.waivable(obligation)
-        and selectors.may_act(request.user, step="waive", unit=obligation.unit),
-        "waive_form": waive_form or ReasonForm(prefix="waive"),
+        "waive": WAIVE if may_waive else None,
+        "waive_form": waive_form or forms.WaiveForm(prefix=WAIVE.name),
     }
     return render(request, "reporting/obligation.html", context, status=status)
 
@@ -108,15 +81,18 @@ def obligation_detail(request, pk: int):
 @door_errors
 def obligation_waive(request, pk: int):
     obligation = _visible_obligation(request.user, pk)
-    return act(
-        request,
-        labels=ACTION_LABELS,
-        action="waive",
-        form_class=ReasonForm,
-        run=lambda data: services.waive(user=request.user, obligation_id=pk, reason=data["reason"]),
-        done=obligation,
-        failed=lambda form: _obligation_page(request, obligation, waive_form=form, status=400),
-    )
+    form = forms.WaiveForm(request.POST, prefix=WAIVE.name)
+    if form.is_valid():
+        try:
+            services.waive_obligation(
+                user=request.user, obligation_id=pk, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            errors_into(form, exc)
+        else:
+            messages.success(request, _("Done: %(action)s.") % {"action": WAIVE.label})
+            return redirect(obligation)
+    return _obligation_page(request, obligation, waive_form=form, status=400)
 
 
 def _report_form(request, *, obligation, report=None):
@@ -128,11 +104,8 @@ def _report_form(request, *, obligation, report=None):
     resources = forms.ResourceFormSet(
         request.POST or None, prefix="resources", initial=resources_initial
     )
-    children = forms.ChildrenFormSet(
-        request.POST or None,
-        prefix="children",
-        initial=children_initial,
-        form_kwargs={"unit": obligation.unit},
+    children = forms.children_formset(
+        request.POST or None, unit=obligation.unit, initial=children_initial
     )
     if (
         request.method == "POST"
@@ -175,7 +148,7 @@ def report_create(request, pk: int):
 
 
 def _visible_report(user, pk: int):
-    report = get_object_or_404(selectors.reports_visible_to(user), pk=pk)
+    report = get_object_or_404(REPORT.visible(user), pk=pk)
     return selectors.report_detail(report.pk)
 
 
@@ -183,111 +156,21 @@ def _visible_report(user, pk: int):
 @door_errors
 def report_edit(request, pk: int):
     report = _visible_report(request.user, pk)
+    may_take(REPORT, "edit", report, request.user)
     return _report_form(request, obligation=report.obligation, report=report)
-
-
-def _report_context(request, report, *, bound=None) -> dict:
-    task = selectors.task_for(request.user, report)
-    step = task.flow_task.name if task else None
-    actions = step_actions(step, REPORT_ACTIONS, ACTION_LABELS, bound)
-    unit = report.obligation.unit
-    if report.status == Status.ACCEPTED and selectors.may_act(
-        request.user, step="review", unit=unit
-    ):
-        actions += step_actions(
-            "accepted", {"accepted": {"reopen": ReasonForm}}, ACTION_LABELS, bound
-        )
-    return {
-        "report": report,
-        "obligation": report.obligation,
-        "step": step,
-        "actions": actions,
-        "open_tasks": with_actors(open_tasks(report.process_id)) if report.process_id else [],
-        "step_labels": ReportFlow.step_labels,
-        "timeline": timeline_for(report),
-        "action_labels": ACTION_LABELS,
-        "status_labels": dict(Status.choices),
-    }
 
 
 @login_required
 def report_detail(request, pk: int):
     report = _visible_report(request.user, pk)
-    return render(request, "reporting/report.html", _report_context(request, report))
-
-
-def _run_report_action(action: str, *, user, pk: int, step: str, data: dict):
-    """Call the one service behind an action on a unit report."""
-    comment = data.get("comment", "")
-    if action == "return":
-        return services.return_for_revision(
-            user=user, report_id=pk, step=step, reason=data["reason"]
-        )
-    if action == "reopen":
-        return services.reopen(user=user, report_id=pk, reason=data["reason"])
-    service = {
-        "submit": services.submit,
-        "sign_off": services.sign_off,
-        "accept_annex": services.accept_annex,
-        "accept": services.accept,
-    }[action]
-    return service(user=user, report_id=pk, comment=comment)
-
-
-@login_required
-@require_POST
-@door_errors
-def report_act(request, pk: int, action: str):
-    form_classes = _action_forms(REPORT_ACTIONS) | {"reopen": ReasonForm}
-    if action not in form_classes:
-        raise Http404
-    report = _visible_report(request.user, pk)
-    return act(
-        request,
-        labels=ACTION_LABELS,
-        action=action,
-        form_class=form_classes[action],
-        run=lambda data: _run_report_action(
-            action, user=request.user, pk=pk, step=request.POST.get("step", ""), data=data
-        ),
-        done=report,
-        failed=lambda form: render(
-            request,
-            "reporting/report.html",
-            _report_context(request, report, bound=(action, form)),
-            status=400,
-        ),
-    )
+    context = record_context(request, REPORT, report) | {
+        "report": report,
+        "obligation": report.obligation,
+    }
+    return render(request, "reporting/report.html", context)
 
 
 # --- consolidation ---------------------------------------------------------------------
-
-
-def _consolidation_context(request, year: int, *, bound=None) -> dict:
-    provincial = selectors.provincial_report(year=year)
-    task = selectors.task_for(request.user, provincial) if provincial else None
-    step = task.flow_task.name if task else None
-    live = provincial is None or provincial.status == ProvincialStatus.CONSOLIDATING
-    return {
-        "year": year,
-        "provincial": provincial,
-        "obligation": selectors.provincial_obligation(year=year),
-        "figures": selectors.provincial_figures(year=year) if live else provincial.figures,
-        "gaps": selectors.consolidation_gaps(year=year),
-        "step": step,
-        "actions": step_actions(
-            step,
-            CONSOLIDATION_ACTIONS,
-            ACTION_LABELS,
-            bound,
-            initial={"narrative": {"narrative": provincial.narrative if provincial else ""}},
-        ),
-        "open_tasks": with_actors(open_tasks(provincial.process_id)) if provincial else [],
-        "step_labels": ConsolidationFlow.step_labels,
-        "timeline": timeline_for(provincial) if provincial else [],
-        "action_labels": ACTION_LABELS,
-        "status_labels": dict(ProvincialStatus.choices),
-    }
 
 
 def _require_oversight(user) -> None:
@@ -297,8 +180,36 @@ def _require_oversight(user) -> None:
 
 @login_required
 def consolidation(request, year: int):
+    """The year's provincial report: what is still missing, the figures (live while it is
+    being consolidated, as submitted after), and its process."""
     _require_oversight(request.user)
-    return render(request, "reporting/consolidation.html", _consolidation_context(request, year))
+    obligation = selectors.provincial_obligation(year=year)
+    plan = obligation.definition.plan if obligation else None
+    provincial = selectors.provincial_report(year=year, plan=plan) if plan else None
+    submitted = provincial is not None and provincial.status != ProvincialStatus.CONSOLIDATING
+    figures, gaps = {}, []
+    if provincial is not None and submitted:
+        figures = provincial.figures
+    elif plan is not None:
+        figures = selectors.provincial_figures(year=year, plan=plan)
+    if plan is not None:
+        gaps = selectors.consolidation_gaps(year=year, plan=plan)
+    context = record_context(request, CONSOLIDATION, provincial) | {
+        "year": year,
+        "provincial": provincial,
+        "obligation": obligation,
+        "submitted": submitted,
+        "figures": figures,
+        "gaps": gaps,
+    }
+    return render(request, "reporting/consolidation.html", context)
+
+
+@login_required
+def provincial_detail(request, pk: int):
+    """A provincial report's own address: its year's consolidation page."""
+    provincial = get_object_or_404(CONSOLIDATION.visible(request.user), pk=pk)
+    return redirect("reporting:consolidation", year=provincial.obligation.year)
 
 
 @login_required
@@ -309,56 +220,13 @@ def consolidation_open(request, year: int):
     return redirect("reporting:consolidation", year=year)
 
 
-def _run_consolidation_action(action: str, *, user, pk: int, data: dict):
-    if action == "narrative":
-        return services.update_consolidation(
-            user=user, provincial_id=pk, narrative=data["narrative"]
-        )
-    if action == "return":
-        return services.return_consolidation(user=user, provincial_id=pk, reason=data["reason"])
-    service = {
-        "submit": services.submit_consolidation,
-        "approve": services.approve_consolidation,
-        "acknowledge": services.acknowledge,
-    }[action]
-    return service(user=user, provincial_id=pk, comment=data["comment"])
-
-
-@login_required
-@require_POST
-@door_errors
-def consolidation_act(request, year: int, action: str):
-    form_classes = _action_forms(CONSOLIDATION_ACTIONS)
-    provincial = selectors.provincial_report(year=year)
-    if action not in form_classes or provincial is None:
-        raise Http404
-    _require_oversight(request.user)
-    return act(
-        request,
-        labels=ACTION_LABELS,
-        action=action,
-        form_class=form_classes[action],
-        run=lambda data: _run_consolidation_action(
-            action, user=request.user, pk=provincial.pk, data=data
-        ),
-        done=provincial,
-        failed=lambda form: render(
-            request,
-            "reporting/consolidation.html",
-            _consolidation_context(request, year, bound=(action, form)),
-            status=400,
-        ),
-    )
-
-
 # --- supervisor dashboard ----------------------------------------------------------------
 
 
 def _dashboard_filter(request) -> forms.DashboardForm:
+    """The filter as asked, on the last year with duties and every kind of unit by default."""
     _require_oversight(request.user)
-    form = forms.DashboardForm(
-        {"year": selectors.latest_reporting_year(), "kind": UnitKind.DISTRICT} | request.GET.dict()
-    )
+    form = forms.DashboardForm({"year": selectors.latest_reporting_year()} | request.GET.dict())
     if not form.is_valid():
         raise Http404
     return form
@@ -431,7 +299,8 @@ def _export_rows(form: forms.DashboardForm) -> list[list]:
 
 def _export_name(form: forms.DashboardForm, extension: str) -> str:
     data = form.cleaned_data
-    return f"bao-cao-{data['kind']}-{data['year']}.{extension}"
+    kind = f"{data['kind']}-" if data["kind"] else ""
+    return f"bao-cao-{kind}{data['year']}.{extension}"
 
 
 @login_required

@@ -12,10 +12,11 @@ import time_machine
 from agencies.models import Category, FundingSource, Unit
 from workflows.reporting import services
 from workflows.reporting.models import Obligation
-from workflows.reporting.selectors import UNIT_REPORT
 from workflows.reporting.services import ChildrenLine, ReportInput, ResourceLine
 
 VN = dt.timezone(dt.timedelta(hours=7))
+# The shipped plan's obligation of the units' yearly results reports (rules.unit_report_obligation).
+UNIT_REPORT = "yearly_results_report"
 # Early December 2023: the 2023 yearly reports (due before 30/12/2023) are being written.
 WORK_DAY = dt.datetime(2023, 12, 1, 9, 0, tzinfo=VN)
 

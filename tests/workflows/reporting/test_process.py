@@ -38,7 +38,7 @@ def open_steps(record) -> list[tuple[str, str]]:
 
 def waive_the_rest(cast, year: int = 2023) -> None:
     for obligation in consolidation_gaps(year=year):
-        services.waive(
+        services.waive_obligation(
             user=cast["dolisa", "leader"],
             obligation_id=obligation.pk,
             reason="Đơn vị không phát sinh hoạt động trong năm.",
@@ -67,12 +67,11 @@ def test_submit_return_resubmit_accept(cast, work_day):
     assert open_steps(report) == [("review", "dolisa")]
     with pytest.raises(ValidationError):
         services.return_for_revision(
-            user=cast["dolisa", "officer"], report_id=report.pk, step="review", reason=" "
+            user=cast["dolisa", "officer"], report_id=report.pk, reason=" "
         )
     report = services.return_for_revision(
         user=cast["dolisa", "officer"],
         report_id=report.pk,
-        step="review",
         reason="Thiếu số liệu trẻ em xã Phước Thành",
     )
     assert report.status == Status.RETURNED
@@ -126,9 +125,7 @@ def test_an_annex_return_cancels_the_other_annex_reviews(cast):
     data = figures(children=(("nutrition", "c-phuoc-dai", 30),))
     report = to_review(cast, draft(cast, "d-bac-ai", data))
     assert open_steps(report) == [("annex_review", "doet"), ("annex_review", "doh")]
-    services.return_for_revision(
-        user=cast["doet", "officer"], report_id=report.pk, step="annex_review", reason="Sai số"
-    )
+    services.return_for_revision(user=cast["doet", "officer"], report_id=report.pk, reason="Sai số")
     report.refresh_from_db()
     assert report.status == Status.RETURNED
     assert open_steps(report) == [("draft", "d-bac-ai")]
@@ -145,7 +142,9 @@ def test_only_members_named_by_the_matrix_act(cast):
     with pytest.raises(Conflict):  # one report per duty
         draft(cast, "d-bac-ai")
     with pytest.raises(PermissionDenied):
-        services.waive(user=cast["dolisa", "officer"], obligation_id=duty("wu").pk, reason="x")
+        services.waive_obligation(
+            user=cast["dolisa", "officer"], obligation_id=duty("wu").pk, reason="x"
+        )
     with pytest.raises(ValidationError):  # a district reports its own communes
         services.create_report(
             user=cast["d-ninh-son", "officer"],
@@ -180,7 +179,7 @@ def test_consolidate_approve_acknowledge_and_reopen(cast):
     assert provincial.status == ProvincialStatus.CONSOLIDATING
     assert open_steps(provincial) == [("consolidate", "dolisa")]
     with pytest.raises(Conflict):  # an opened consolidation is decided, not waived
-        services.waive(
+        services.waive_obligation(
             user=cast["dolisa", "leader"],
             obligation_id=duty("dolisa", code="provincial_yearly_report").pk,
             reason="x",
@@ -191,9 +190,13 @@ def test_consolidate_approve_acknowledge_and_reopen(cast):
     with pytest.raises(RuleViolation, match="V.1"):  # 15 units neither accepted nor waived
         services.submit_consolidation(user=cast["dolisa", "officer"], provincial_id=provincial.pk)
     with pytest.raises(PermissionDenied):  # only DOLISA's leader waives (V.2)
-        services.waive(user=cast["d-bac-ai", "leader"], obligation_id=duty("dof").pk, reason="x")
+        services.waive_obligation(
+            user=cast["d-bac-ai", "leader"], obligation_id=duty("dof").pk, reason="x"
+        )
     with pytest.raises(Conflict):  # accepted reports are not waived
-        services.waive(user=cast["dolisa", "leader"], obligation_id=duty("d-bac-ai").pk, reason="x")
+        services.waive_obligation(
+            user=cast["dolisa", "leader"], obligation_id=duty("d-bac-ai").pk, reason="x"
+        )
     waive_the_rest(cast)
     assert not consolidation_gaps(year=2023).exists()
 
@@ -237,7 +240,16 @@ def test_consolidate_approve_acknowledge_and_reopen(cast):
     provincial.refresh_from_db()
     assert provincial.status == ProvincialStatus.CONSOLIDATING
     assert open_steps(provincial) == [("consolidate", "dolisa")]
-    assert [e.action for e in timeline_for(provincial)][-1] == "reopen"
+    reopened, restarted = list(timeline_for(provincial))[-2:]
+    assert (reopened.action, reopened.from_status, reopened.to_status) == (
+        "reopen",
+        ProvincialStatus.ACKNOWLEDGED,
+        ProvincialStatus.CONSOLIDATING,
+    )
+    assert str(bac_ai) in reopened.comment and "Bác Ái" in reopened.comment
+    assert (reopened.unit.code, reopened.role, reopened.clause) == ("dolisa", "officer", "V.2")
+    assert (restarted.action, restarted.process_id) == ("open", provincial.process_id)
+    assert reopened.process_id != provincial.process_id  # the finished process is kept
     with pytest.raises(RuleViolation, match="Bác Ái"):
         services.submit_consolidation(user=cast["dolisa", "officer"], provincial_id=provincial.pk)
 
@@ -276,10 +288,14 @@ def test_reopening_while_the_leader_decides_cancels_the_approval(cast):
 
 def test_waiving_ends_a_draft(cast):
     report = draft(cast, "wu")
-    services.waive(user=cast["dolisa", "leader"], obligation_id=duty("wu").pk, reason="Sáp nhập")
+    services.waive_obligation(
+        user=cast["dolisa", "leader"], obligation_id=duty("wu").pk, reason="Sáp nhập"
+    )
     report.refresh_from_db()
     assert report.status == Status.WAIVED
     assert open_steps(report) == []
     assert duty("wu").state(at=WORK_DAY) == ObligationState.WAIVED
     with pytest.raises(Conflict):
-        services.waive(user=cast["dolisa", "leader"], obligation_id=duty("wu").pk, reason="x")
+        services.waive_obligation(
+            user=cast["dolisa", "leader"], obligation_id=duty("wu").pk, reason="x"
+        )

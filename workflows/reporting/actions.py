@@ -1,0 +1,157 @@
+"""The two reporting processes declared once: a unit's yearly report (V.1, IV.11, IV.12) and
+DOLISA's consolidated report to the PPC (IV.1.d–đ, V.2), each human step with what its holder
+may do there, and the actions no task carries (the door, the action page, the inbox and
+plan_coverage read it)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from workflows.core.declaration import Action, HumanStep, ProcessDeclaration
+
+from . import selectors, services
+from .flows import ConsolidationFlow, ReportFlow
+from .forms import NarrativeForm
+from .models import PROCESS, ProvincialReport, Report, Status
+
+# Plan rules both processes read (the `rules:` section of the plan data, required by loadplan).
+RULES = (
+    "review_wait_days",
+    "escalation_every_days",
+    selectors.UNIT_REPORT_RULE,
+    selectors.PROVINCIAL_REPORT_RULE,
+    selectors.REMINDER_ROLE_RULE,
+    selectors.SUPERVISOR_ROLE_RULE,
+)
+
+RETURN = Action(
+    "return",
+    _("Return for revision"),
+    services.return_for_revision,
+    reason=True,
+    transition="return_for_revision",
+)
+
+REPORT = ProcessDeclaration(
+    title=_("Unit report"),
+    flow=ReportFlow,
+    model=Report,
+    matrix_process=PROCESS,
+    record_arg="report_id",
+    url_namespace="reporting",
+    visible=selectors.reports_visible_to,
+    subject_unit=lambda report: report.obligation.unit,
+    inbox_related=("obligation__definition", "obligation__unit"),
+    required_rules=RULES,
+    steps={
+        "draft": HumanStep(
+            _("Drafting by the unit"),
+            (
+                Action(
+                    "edit",
+                    _("Edit the draft"),
+                    services.update_draft,
+                    transition=None,
+                    page="reporting:edit",
+                ),
+                Action("submit", _("Submit"), services.submit),
+            ),
+        ),
+        "sign_off": HumanStep(
+            _("Sign-off by the unit's leader"),
+            (Action("sign_off", _("Sign off and send to DOLISA"), services.sign_off), RETURN),
+        ),
+        "annex_review": HumanStep(
+            _("Sector annex review"),
+            (
+                Action(
+                    "accept_annex", _("Accept the annex"), services.accept_annex, transition=None
+                ),
+                RETURN,
+            ),
+        ),
+        "review": HumanStep(
+            _("Review by DOLISA"), (Action("accept", _("Accept"), services.accept), RETURN)
+        ),
+    },
+    outside=(
+        # A DOLISA leader excuses the unit from the period (V.2): a report not yet under review
+        # ends with its process. Offered on the duty's page too.
+        Action(
+            "waive",
+            _("Waive"),
+            services.waive_report,
+            reason=True,
+            destructive=True,
+            matrix_step="waive",
+            when=lambda report: selectors.waivable(report.obligation),
+        ),
+        # DOLISA's reviewers re-open an accepted report for correction, in a new process.
+        Action(
+            "reopen",
+            _("Re-open"),
+            services.reopen,
+            reason=True,
+            matrix_step="review",
+            when=lambda report: report.status == Status.ACCEPTED,
+        ),
+    ),
+)
+
+CONSOLIDATION = ProcessDeclaration(
+    title=_("Provincial yearly report"),
+    flow=ConsolidationFlow,
+    model=ProvincialReport,
+    matrix_process=PROCESS,
+    record_arg="provincial_id",
+    url_namespace="reporting:provincial",
+    visible=selectors.provincial_reports_visible_to,
+    subject_unit=lambda provincial: provincial.obligation.unit,
+    inbox_related=("obligation__definition", "obligation__unit"),
+    required_rules=RULES,
+    extra_labels={"open": _("Opened")},
+    steps={
+        "consolidate": HumanStep(
+            _("Consolidation by DOLISA"),
+            (
+                Action(
+                    "edit",
+                    _("Save the narrative"),
+                    services.update_consolidation,
+                    form=NarrativeForm,
+                    transition=None,
+                    initial=lambda provincial: {"narrative": provincial.narrative},
+                ),
+                Action("submit", _("Submit"), services.submit_consolidation),
+            ),
+        ),
+        "approve": HumanStep(
+            _("Approval by DOLISA's leader"),
+            (
+                Action("approve", _("Approve and send to the PPC"), services.approve_consolidation),
+                Action(
+                    "return",
+                    _("Return for revision"),
+                    services.return_consolidation,
+                    reason=True,
+                    transition="return_for_revision",
+                ),
+            ),
+        ),
+        "acknowledge": HumanStep(
+            _("Acknowledgement by the PPC"),
+            (Action("acknowledge", _("Acknowledge"), services.acknowledge),),
+        ),
+    },
+    outside=(
+        # Taken with a unit report's re-open (services.reopen), by the same reviewer; no page
+        # offers it on its own (no `when`).
+        Action(
+            "reopen",
+            _("Re-open"),
+            services.reopen_consolidation,
+            reason=True,
+            matrix_step="review",
+        ),
+    ),
+)
