@@ -33,13 +33,12 @@ def english():
 
 @pytest.fixture
 def declare_steps(monkeypatch):
-    """Make the installed apps declare exactly these steps, whatever the apps declare today
-    (on their classes: a process app may compute plan_steps in a property)."""
+    """Make the installed apps declare exactly these steps, whatever the apps declare today."""
 
     def declare(*steps: str) -> None:
         for config in apps.get_app_configs():
-            monkeypatch.setattr(type(config), "plan_steps", (), raising=False)
-        monkeypatch.setattr(type(apps.get_app_config("agencies")), "plan_steps", steps)
+            monkeypatch.setattr(config, "plan_steps", (), raising=False)
+        monkeypatch.setattr(apps.get_app_config("agencies"), "plan_steps", steps)
 
     return declare
 
