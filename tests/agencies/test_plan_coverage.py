@@ -33,12 +33,19 @@ def english():
 
 @pytest.fixture
 def declare_steps(monkeypatch):
-    """Make the installed apps declare exactly these steps, whatever the apps declare today."""
+    """Make the installed apps declare exactly these steps, whatever the apps declare today
+    (an app may set plan_steps on itself or compute it in a property of its class)."""
+
+    def set_steps(config, steps: tuple[str, ...]) -> None:
+        if "plan_steps" in vars(config):
+            monkeypatch.setattr(config, "plan_steps", steps)
+        else:
+            monkeypatch.setattr(type(config), "plan_steps", steps, raising=False)
 
     def declare(*steps: str) -> None:
         for config in apps.get_app_configs():
-            monkeypatch.setattr(config, "plan_steps", (), raising=False)
-        monkeypatch.setattr(apps.get_app_config("agencies"), "plan_steps", steps)
+            set_steps(config, ())
+        set_steps(apps.get_app_config("agencies"), steps)
 
     return declare
 
