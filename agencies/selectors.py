@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from .models import Membership, Responsibility, Unit
+from .models import CommuneClassification, Membership, Plan, Responsibility, Unit
 
 PERMISSION_PREFIX = "agencies.act"
 
@@ -171,16 +171,24 @@ def actors_for(
 
 
 def target_communes(*, district: Unit | None = None, on: dt.date | None = None) -> QuerySet[Unit]:
-    """Communes classified as ethnic-minority area communes on the date (861/QĐ-TTg)."""
+    """Communes the plan supports on the date: classified (861/QĐ-TTg) in an area class that
+    their plan's rules["target_area_classes"] lists; a plan that lists none supports none."""
     day = on or today()
-    communes = (
-        Unit.objects.valid_on(day)
-        .filter(
-            kind="commune",
-            classifications__valid_from__lte=day,
+    plans = Plan.objects.all() if district is None else Plan.objects.filter(pk=district.plan_id)
+    by_classes: dict[tuple[str, ...], list[int]] = {}
+    for plan_id, rules in plans.values_list("pk", "rules"):
+        classes = tuple(sorted(rules.get("target_area_classes") or ()))
+        if classes:
+            by_classes.setdefault(classes, []).append(plan_id)
+    if not by_classes:
+        return Unit.objects.none()
+    targeted = Q()
+    for classes, plan_ids in by_classes.items():
+        classified = CommuneClassification.objects.valid_on(day).filter(
+            commune=OuterRef("pk"), area_class__in=classes
         )
-        .exclude(classifications__valid_to__lt=day)
-    )
+        targeted |= Q(plan_id__in=plan_ids) & Exists(classified)
+    communes = Unit.objects.valid_on(day).filter(targeted, kind="commune")
     if district is not None:
         communes = communes.filter(parent=district)
-    return communes.distinct().order_by("name_vi")
+    return communes.order_by("name_vi")

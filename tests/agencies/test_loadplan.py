@@ -88,8 +88,10 @@ def test_shipped_units_communes_and_categories(plan):
         "study",
         "winter",
     ]
-    # 861/QĐ-TTg applies from 2021; the 2019–2020 list (582/QĐ-TTg) is not reproduced.
-    assert target_communes(on=dt.date(2022, 5, 1)).count() == 28
+    # 861/QĐ-TTg applies from 2021; the 2019–2020 list (582/QĐ-TTg) is not reproduced. The plan
+    # targets the extremely disadvantaged communes only: khu vực III.
+    assert plan.rules["target_area_classes"] == ["III"]
+    assert target_communes(on=dt.date(2022, 5, 1)).count() == 15
     assert target_communes(on=dt.date(2020, 5, 1)).count() == 0
     assert target_communes(district=Unit.objects.get(code="d-bac-ai"), on=dt.date(2022, 5, 1))
     assert plan.rules["ppc_approval_threshold_vnd"] == 500_000_000

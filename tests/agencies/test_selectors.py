@@ -6,11 +6,14 @@ import datetime as dt
 
 import pytest
 import time_machine
+import yaml
 from django.contrib.auth.models import AnonymousUser
+from django.core.management import call_command
 
 from agencies.auth_backends import MembershipBackend
-from agencies.models import Unit
+from agencies.models import PlanChange, Unit
 from agencies.selectors import actors_for, permissions_of, target_communes, units_for_user
+from tests.conftest import PLAN_FILE
 
 pytestmark = pytest.mark.django_db
 
@@ -135,7 +138,8 @@ BAC_AI_COMMUNES = [
     "c-phuoc-tien",
     "c-phuoc-trung",
 ]
-NINH_SON_COMMUNES = ["c-lam-son", "c-luong-son", "c-ma-noi", "c-my-son", "c-nhon-son"]
+# Only khu vực III communes are targets (rules.target_area_classes); Ninh Sơn's others are I.
+NINH_SON_COMMUNES = ["c-ma-noi", "c-my-son"]
 
 
 @pytest.mark.parametrize(
@@ -143,7 +147,8 @@ NINH_SON_COMMUNES = ["c-lam-son", "c-luong-son", "c-ma-noi", "c-my-son", "c-nhon
     [
         ("d-bac-ai", dt.date(2022, 3, 1), BAC_AI_COMMUNES),
         ("d-ninh-son", dt.date(2022, 3, 1), NINH_SON_COMMUNES),
-        ("d-ninh-hai", dt.date(2022, 3, 1), ["c-xuan-hai"]),
+        ("d-ninh-hai", dt.date(2022, 3, 1), []),  # Xuân Hải is khu vực I
+        ("d-ninh-phuoc", dt.date(2022, 3, 1), []),  # all khu vực I
         ("d-phan-rang-thap-cham", dt.date(2022, 3, 1), []),
         # 861/QĐ-TTg applies from 01/01/2021 to 31/12/2025; earlier lists are not in the data.
         ("d-bac-ai", dt.date(2020, 12, 31), []),
@@ -156,8 +161,118 @@ def test_target_communes_per_district_and_date(plan, district, on, expected):
 
 
 def test_target_communes_of_the_province(plan):
-    assert target_communes(on=dt.date(2022, 3, 1)).count() == 28
+    assert target_communes(on=dt.date(2022, 3, 1)).count() == 15
     assert not target_communes(on=dt.date(2026, 1, 1)).exists()
+
+
+def load_data(tmp_path, data: dict, name: str = "plan.yaml") -> None:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    call_command("loadplan", str(path), verbosity=0)
+
+
+def shipped() -> dict:
+    return yaml.safe_load(PLAN_FILE.read_text(encoding="utf-8"))
+
+
+def test_only_the_extremely_disadvantaged_communes_are_targets(plan):
+    """372/KH-UBND supports the communes 861/QĐ-TTg puts in khu vực III, not those in I or II."""
+    targets = set(codes(target_communes(on=IN_PLAN)))
+
+    assert plan.rules["target_area_classes"] == ["III"]
+    assert "c-phuoc-dai" in targets  # III
+    assert "c-xuan-hai" not in targets  # I
+    assert "c-loi-hai" not in targets  # II
+    ninh_hai = Unit.objects.get(code="d-ninh-hai")
+    assert not target_communes(district=ninh_hai, on=IN_PLAN).filter(code="c-xuan-hai").exists()
+    region_iii = Unit.objects.filter(classifications__area_class="III")
+    assert set(region_iii.values_list("code", flat=True)) == targets
+
+
+def test_a_plan_that_lists_khu_vuc_i_targets_its_communes(plan, tmp_path):
+    data = shipped()
+    data["rules"]["target_area_classes"] = ["I", "III"]
+
+    load_data(tmp_path, data)
+
+    ninh_hai = Unit.objects.get(code="d-ninh-hai")
+    assert codes(target_communes(district=ninh_hai, on=IN_PLAN)) == ["c-xuan-hai"]
+    assert "c-loi-hai" not in codes(target_communes(on=IN_PLAN))  # II is still not listed
+    assert target_communes(on=IN_PLAN).count() == 27
+    change = PlanChange.objects.get(entity="plan", action="updated")
+    assert change.after["rules"]["target_area_classes"] == ["I", "III"]
+
+
+def test_the_class_is_read_on_the_date(plan, tmp_path):
+    """A commune reclassified into khu vực III is a target from that day, not before."""
+    data = shipped()
+    commune = next(unit for unit in data["units"] if unit["code"] == "c-xuan-hai")
+    commune["classifications"] = [
+        {"area_class": "I", "act": "861/QĐ-TTg", "valid_from": dt.date(2021, 1, 1),
+         "valid_to": dt.date(2022, 12, 31)},
+        {"area_class": "III", "act": "861/QĐ-TTg", "valid_from": dt.date(2023, 1, 1),
+         "valid_to": dt.date(2025, 12, 31)},
+    ]  # fmt: skip
+
+    load_data(tmp_path, data)
+
+    ninh_hai = Unit.objects.get(code="d-ninh-hai")
+    assert codes(target_communes(district=ninh_hai, on=dt.date(2022, 12, 31))) == []
+    assert codes(target_communes(district=ninh_hai, on=dt.date(2023, 1, 1))) == ["c-xuan-hai"]
+
+
+def test_each_commune_follows_the_rule_of_its_own_plan(plan, tmp_path):
+    other = {
+        "plan": {
+            "code": "other-province",
+            "title_vi": "Kế hoạch của tỉnh khác",
+            "act": "1/KH-UBND",
+            "issued_on": dt.date(2019, 9, 3),
+            "first_year": 2019,
+            "last_year": 2025,
+        },
+        "rules": {**shipped()["rules"], "target_area_classes": ["I"]},
+        "roles": shipped()["roles"],
+        "clauses": [{"code": "I.1", "summary_vi": "Mục tiêu", "out_of_scope": "not this test"}],
+        "units": [
+            {
+                "code": "o-ppc",
+                "kind": "province",
+                "name_vi": "UBND tỉnh khác",
+                "valid_from": dt.date(2019, 1, 1),
+            },
+            {
+                "code": "o-district",
+                "kind": "district",
+                "parent": "o-ppc",
+                "name_vi": "Huyện khác",
+                "valid_from": dt.date(2019, 1, 1),
+            },
+            {
+                "code": "o-commune",
+                "kind": "commune",
+                "parent": "o-district",
+                "name_vi": "Xã khác",
+                "valid_from": dt.date(2019, 1, 1),
+                "classifications": [
+                    {"area_class": "I", "act": "861/QĐ-TTg", "valid_from": dt.date(2021, 1, 1)}
+                ],
+            },
+        ],
+        "categories": [],
+        "funding_sources": [],
+        "responsibilities": [],
+        "obligations": [],
+    }
+
+    load_data(tmp_path, other, "other.yaml")
+
+    targets = codes(target_communes(on=IN_PLAN))
+    assert "o-commune" in targets  # khu vực I, listed by its plan
+    assert "c-xuan-hai" not in targets  # khu vực I, not listed by the Ninh Thuận plan
+    assert len(targets) == 16
+    district = Unit.objects.get(code="o-district")
+    assert codes(target_communes(district=district, on=IN_PLAN)) == ["o-commune"]
 
 
 def test_matrix_memo_follows_plan_changes(plan, django_assert_num_queries):
