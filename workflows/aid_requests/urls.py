@@ -1,5 +1,7 @@
 from django.urls import path
 
+from workflows.core.views import process_urls
+
 from . import views
 from .actions import AID_REQUEST
 
@@ -10,5 +12,5 @@ urlpatterns = [
     path("new/", views.request_create, name="create"),
     path("<int:pk>/", views.request_detail, name="detail"),
     path("<int:pk>/edit/", views.request_edit, name="edit"),
-    *AID_REQUEST.urls(),
+    *process_urls(AID_REQUEST),
 ]

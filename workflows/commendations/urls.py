@@ -1,5 +1,7 @@
 from django.urls import path
 
+from workflows.core.views import process_urls
+
 from . import views
 from .actions import COMMENDATION
 
@@ -10,5 +12,5 @@ urlpatterns = [
     path("new/", views.commendation_create, name="create"),
     path("<int:pk>/", views.commendation_detail, name="detail"),
     path("<int:pk>/edit/", views.commendation_edit, name="edit"),
-    *COMMENDATION.urls(),
+    *process_urls(COMMENDATION),
 ]

@@ -7,19 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django import forms
 from django.db.models import Model, QuerySet
-from django.urls import path
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.flow import Flow
 
 from .forms import CommentForm, ReasonForm
-
-if TYPE_CHECKING:
-    from django.urls import URLPattern
 
 Label = str | Promise
 
@@ -147,12 +143,6 @@ class ProcessDeclaration:
         """The steps of the responsibility matrix this process needs ("process.step")."""
         steps = set(self.steps) | {a.matrix_step for a in self.outside if a.matrix_step}
         return {f"{self.matrix_process}.{step}" for step in steps}
-
-    def urls(self, prefix: str = "<int:pk>/") -> list[URLPattern]:
-        """The generic action page and POST target of every inline action of the process."""
-        from .views import action_page  # views import this module
-
-        return [path(f"{prefix}act/<slug:action>/", action_page, {"declaration": self}, name="act")]
 
 
 _REGISTRY: dict[type, ProcessDeclaration] = {}

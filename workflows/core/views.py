@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -124,8 +125,16 @@ def may_take(declaration: ProcessDeclaration, action: Action | str, record, user
             )
         return
     task = users_task(record=record, user=user)
-    if task is None or action not in declaration.step_actions(task.flow_task.name):
-        raise PermissionDenied(_("This action is not yours to take on this record now."))
+    if task is not None and action in declaration.step_actions(task.flow_task.name):
+        return
+    open_steps = open_tasks(getattr(record, "process_id", None)).filter(
+        flow_task__in=declaration.nodes_for(action.name)
+    )
+    if not open_steps.exists():
+        raise Conflict(
+            _("This step is no longer open: someone else has acted on it, reload the page.")
+        )
+    raise PermissionDenied(_("This action is not yours to take on this record now."))
 
 
 @login_required
@@ -191,6 +200,24 @@ def act(request, *, action: str, form_class, run, done, failed, labels: dict):
             messages.success(request, _("Done: %(action)s.") % {"action": labels[action]})
             return redirect(done)
     return failed(form)
+
+
+@login_required
+def record_page(request, pk: int, declaration: ProcessDeclaration):
+    """A record's page for a process that needs no page of its own: what it is, where its
+    work is, the user's actions and the timeline."""
+    record = get_object_or_404(declaration.visible(request.user), pk=pk)
+    return render(request, "core/record.html", record_context(request, declaration, record))
+
+
+def process_urls(declaration: ProcessDeclaration, *, page: bool = False) -> list[URLPattern]:
+    """The generic action page of every inline action of the process (`<pk>/act/<action>/`,
+    named "act"), and with `page` the generic record page (`<pk>/`, named "detail")."""
+    kwargs = {"declaration": declaration}
+    urls = [path("<int:pk>/act/<slug:action>/", action_page, kwargs, name="act")]
+    if page:
+        urls.append(path("<int:pk>/", record_page, kwargs, name="detail"))
+    return urls
 
 
 def _page(request, tasks, template: str):

@@ -1,5 +1,7 @@
 from django.urls import include, path
 
+from workflows.core.views import process_urls
+
 from . import views
 from .actions import CONSOLIDATION, REPORT
 
@@ -8,7 +10,7 @@ app_name = "reporting"
 # A provincial report by its id (its actions; its page is the year's consolidation page).
 provincial_patterns = [
     path("<int:pk>/", views.provincial_detail, name="detail"),
-    *CONSOLIDATION.urls(),
+    *process_urls(CONSOLIDATION),
 ]
 
 urlpatterns = [
@@ -18,7 +20,7 @@ urlpatterns = [
     path("obligations/<int:pk>/waive/", views.obligation_waive, name="waive"),
     path("<int:pk>/", views.report_detail, name="report"),
     path("<int:pk>/edit/", views.report_edit, name="edit"),
-    *REPORT.urls(),
+    *process_urls(REPORT),
     path("province/<int:year>/", views.consolidation, name="consolidation"),
     path("province/<int:year>/open/", views.consolidation_open, name="consolidation_open"),
     path("consolidation/", include((provincial_patterns, "provincial"))),

@@ -284,11 +284,11 @@ def test_forms_are_offered_only_to_who_may_use_them(cast):
         ("cpf", "officer"): [(reverse("commendations:create"), 403)],
         ("ppc", "leader"): [
             (reverse("commendations:create"), 403),
-            (reverse("commendations:edit", args=[commendation.pk]), 403),  # not its step
+            (reverse("commendations:edit", args=[commendation.pk]), 409),  # its step is not open
         ],
         ("dolisa", "officer"): [
             (reverse("commendations:create"), 200),
-            (reverse("commendations:edit", args=[commendation.pk]), 403),  # already proposed
+            (reverse("commendations:edit", args=[commendation.pk]), 409),  # already proposed
         ],
     }
     for who, expected in pages.items():

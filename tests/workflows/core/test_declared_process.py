@@ -4,9 +4,9 @@ tests/declared holds a two-step process and nothing else: models.py (26 lines), 
 and actions.py (31), 79 lines in all (test_the_declared_process_stays_small counts them), plus
 its AppConfig (apps.py, 9 lines) and the generated migration. It has no view, template, form,
 selector or service module. Its matrix rows are plan data (tests/declared/plan.yaml, added to
-the shipped plan file and loaded with loadplan); its action pages come from `NOTE.urls()`; the
-inbox, the permission by membership and the audit trail (unit, role, clause) come from the
-shared core."""
+the shipped plan file and loaded with loadplan). Its record and action pages come from
+`process_urls(NOTE, page=True)`; the inbox, the permission by membership and the audit trail
+(unit, role, clause) come from the shared core."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 from django.urls import include, path, reverse
-from django.views.generic import RedirectView
 from viewflow.workflow.models import Task
 
 from agencies.models import Unit
@@ -32,25 +31,14 @@ from tests.declared.models import Note
 from workflows.core.errors import PermissionDenied
 from workflows.core.timeline import timeline_for
 from workflows.core.transitions import may_start, start
+from workflows.core.views import process_urls
 
 DECLARED = Path(__file__).resolve().parents[2] / "declared"
 
-# The product's URLs and the note's action pages; after an action the record's "page" is the
-# inbox (Django's RedirectView: still no code of the process's own).
+# The product's URLs and the note's generic record and action pages.
 urlpatterns = [
     *product_urlpatterns,
-    path(
-        "notes/",
-        include(
-            (
-                [
-                    *NOTE.urls(),
-                    path("<int:pk>/", RedirectView.as_view(url="/tasks/"), name="detail"),
-                ],
-                "declared",
-            )
-        ),
-    ),
+    path("notes/", include((process_urls(NOTE, page=True), "declared"))),
 ]
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
