@@ -1,7 +1,4 @@
-"""The two reporting processes declared once: a unit's yearly report (V.1, IV.11, IV.12) and
-DOLISA's consolidated report to the PPC (IV.1.d–đ, V.2), each human step with what its holder
-may do there, and the actions no task carries (the door, the action page, the inbox and
-plan_coverage read it)."""
+"""Both reporting processes declared once, for the door, pages and inbox (V.1, IV.1.d–đ, V.2)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,4 @@
-"""Routing of the plan's reports (V.1–2): a unit's report from draft to DOLISA's acceptance,
-and DOLISA's consolidation to the PPC. Nodes only route; the door changes state, actions.py
-declares the steps."""
+"""Routing only of the unit and provincial reports; the door changes state (V.1–2)."""
 
 from __future__ import annotations
 

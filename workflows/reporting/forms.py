@@ -43,7 +43,7 @@ ChildrenFormSet = forms.formset_factory(ChildrenForm, extra=5)
 
 
 def children_formset(data, *, unit: Unit, initial=None):
-    """The children lines of a unit's report, offering only the communes it may report."""
+    """Children lines offer only the communes the unit may report (IV.12.b)."""
     communes = places_of(unit).order_by("name_vi")
     return ChildrenFormSet(
         data, prefix="children", initial=initial, form_kwargs={"communes": communes}
@@ -92,14 +92,13 @@ class NarrativeForm(forms.Form):
 
 
 class WaiveForm(ReasonForm):
-    """The waiver on a duty's page: a reason, and a confirmation, as the declared action asks."""
+    """A waiver is destructive: a reason and a confirmation, as declared (V.2)."""
 
     confirm = forms.BooleanField(label=_("I confirm this action."), required=True)
 
 
 class DashboardForm(forms.Form):
-    """Which period and (optionally) which kind of unit and which duty the table shows; the
-    kinds offered are those the plan's obligations name."""
+    """The dashboard's period, and the kind of unit and duty when asked (V.2)."""
 
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     kind = forms.ChoiceField(label=_("Kind of unit"), required=False)

@@ -147,8 +147,7 @@ def _groups(obligations: QuerySet[Obligation]) -> list[tuple[int, int, dt.date]]
 
 
 def record_reminders(*, day: dt.date, recorded: dt.datetime) -> None:
-    """Outstanding duties due a reminder-offset of days after `day`, to the unit's members in
-    the plan's reminder role."""
+    """Duties due soon are reminded to the unit's members in the plan's reminder role (V.2)."""
     definitions = {
         d.pk: d
         for d in ObligationDefinition.objects.exclude(reminder_days=[]).select_related(
@@ -237,9 +236,7 @@ def scan_obligations(*, at: dt.datetime | None = None) -> None:
 
 
 def remind_waiting_review(*, record: Report | ProvincialReport, task: Task) -> None:
-    """A review timer fired (its task follows the timer, which follows the review task): tell
-    the reviewing unit's members in the plan's supervisor role that the review still waits
-    (V.2)."""
+    """A review waiting too long is told to its unit's supervisors, as the rules name them (V.2)."""
     timer = task.previous.get()
     review = timer.previous.get()
     if review.status not in OPEN:

@@ -44,19 +44,18 @@ OVERSIGHT_STEPS = ("review", "waive", "consolidate", "approve", "acknowledge")
 
 
 def named_by_rule(rule: str, *, path: str = "") -> Q:
-    """Duties (at `path` from the queried model) whose obligation is the one their own plan's
-    rule names: which duty is which is plan data, read in the same query."""
+    """Duties whose obligation their own plan's rule names: plan data, read in SQL (V.1)."""
     at = f"{path}__" if path else ""
     return Q(**{f"{at}definition__code": KeyTextTransform(rule, f"{at}definition__plan__rules")})
 
 
 def is_named_by_rule(obligation: Obligation, rule: str) -> bool:
-    """Whether this duty is of the obligation its plan's rule names."""
+    """Whether the duty's plan names its obligation in the rule (V.1, IV.1.đ)."""
     return obligation.definition.code == obligation.definition.plan.rules[rule]
 
 
 def role_of(plan: Plan, rule: str) -> str:
-    """A role the plan's rules name (reminder_role, supervisor_role)."""
+    """Who is reminded or oversees is the plan's rule, not a code in the process (V.2)."""
     return plan.rules[rule]
 
 
@@ -88,8 +87,7 @@ def members_by_unit(*, unit_ids: Iterable[int], role: str, on: dt.date) -> dict[
 
 
 def unit_reports(*, year: int, plan: Plan | None = None) -> QuerySet[Obligation]:
-    """The unit reports DOLISA consolidates for the year (V.1): the duties of the obligation
-    the plan's rules name (every plan's when none is given, as the benchmark sums them)."""
+    """DOLISA consolidates the obligation its plan's rules name; all plans' if none (V.1)."""
     obligations = Obligation.objects.filter(named_by_rule(UNIT_REPORT_RULE), year=year)
     if plan is not None:
         obligations = obligations.filter(definition__plan=plan)
@@ -144,7 +142,7 @@ def provincial_figures(*, year: int, plan: Plan | None = None) -> dict:
 
 
 def provincial_obligation(*, year: int, plan: Plan | None = None) -> Obligation | None:
-    """The year's duty of the obligation the plan's rules name for DOLISA's report to the PPC."""
+    """The year's duty of DOLISA's report to the PPC, as the plan's rules name it (IV.1.đ)."""
     obligations = Obligation.objects.filter(named_by_rule(PROVINCIAL_REPORT_RULE), year=year)
     if plan is not None:
         obligations = obligations.filter(definition__plan=plan)
@@ -167,14 +165,13 @@ def provincial_report(*, year: int, plan: Plan | None = None) -> ProvincialRepor
 
 
 def provincial_reports_visible_to(user) -> QuerySet[ProvincialReport]:
-    """The provincial reports are for the units that oversee reporting (can_oversee)."""
+    """Provincial reports are read by who oversees every unit's reporting (V.2)."""
     reports = ProvincialReport.objects.select_related("obligation__unit")
     return reports if can_oversee(user) else reports.none()
 
 
 def _sees_every_unit(user) -> bool:
-    """Units the plan's matrix names by code for a step of the reporting process (DOLISA, the
-    sector departments, the PPC) work on every unit's reports."""
+    """Units the matrix names by code for a reporting step work on every unit's reports (V.2)."""
     if user.is_superuser:
         return True
     return (
@@ -185,8 +182,7 @@ def _sees_every_unit(user) -> bool:
 
 
 def obligations_visible_to(user) -> QuerySet[Obligation]:
-    """Units the matrix names for reporting steps see every unit's duties; any other unit sees
-    its own (V.1–2)."""
+    """Who works on every unit's reports sees every duty; other units see their own (V.1–2)."""
     obligations = Obligation.objects.select_related("definition", "unit")
     if _sees_every_unit(user):
         return obligations
@@ -343,7 +339,7 @@ class UnitRow(Completeness):
 
 
 def _scope(*, year: int | None, kind: str, definition: str | None) -> QuerySet[Obligation]:
-    """The duties of the period, of units of the kind and of the obligation (each when given)."""
+    """The dashboard's duties: of the period, kind of unit and obligation, each when given (V.2)."""
     obligations = Obligation.objects.all()
     if kind:
         obligations = obligations.filter(unit__kind=kind)
@@ -357,8 +353,7 @@ def _scope(*, year: int | None, kind: str, definition: str | None) -> QuerySet[O
 def completeness_by_unit(
     *, year: int, kind: str = "", definition: str | None = None
 ) -> tuple[list[UnitRow], Completeness]:
-    """One row per unit (of the kind, when given) with duties in the period, and the total
-    (one query)."""
+    """DHIS2's rates per unit with duties in the period, and the total, in one query (V.2)."""
     rows = list(
         _scope(year=year, kind=kind, definition=definition)
         .values("unit_id", "unit__code")
@@ -412,8 +407,7 @@ def overdue_list(
 
 
 def reporting_kinds() -> set[str]:
-    """The kinds of unit the plan's obligations name, by kind or through the units they name:
-    what the dashboard's filter offers."""
+    """The dashboard offers the kinds of unit the plan's obligations name, not fixed ones (V.1)."""
     kinds: set[str] = set()
     for named in ObligationDefinition.objects.values_list("unit_kinds", flat=True):
         kinds.update(named)
@@ -435,13 +429,12 @@ def latest_reporting_year(*, on: dt.date | None = None) -> int:
 
 
 def communes() -> QuerySet[Unit]:
-    """The places a report counts children in: the communes the plan classifies (861/QĐ-TTg),
-    whatever their kind is called in another plan's data."""
+    """Children are counted in the communes the plan classifies (861/QĐ-TTg), by data (IV.1.d)."""
     return Unit.objects.filter(classifications__isnull=False).distinct()
 
 
 def units_below(unit: Unit) -> set[int]:
-    """The ids of the units under this one in the unit tree, a generation at a time."""
+    """Ids of the units under this one: the unit tree, not kinds, says who reports what (IV.12)."""
     found: set[int] = set()
     generation = [unit.pk]
     while generation:
@@ -455,8 +448,6 @@ def units_below(unit: Unit) -> set[int]:
 
 
 def places_of(unit: Unit) -> QuerySet[Unit]:
-    """Where a unit's report may count children (IV.12.b): the communes under it in the unit
-    tree when it has any (a district reports its own), else every commune (a department or a
-    mass organisation works across the province)."""
+    """A unit with communes under it reports only those, others any commune (IV.12.b, V.1)."""
     below = communes().filter(pk__in=units_below(unit))
     return below if below.exists() else communes()

@@ -1,6 +1,4 @@
-"""Writes of the reporting regime (IV.1.d–đ, IV.11, IV.12, V). Every change of state goes
-through the transition door (workflows.core.transitions), driven by the declarations in
-actions.py; views, admin and tasks call only these functions."""
+"""Writes of the reporting regime, each through the door as actions.py declares (IV.1.d–đ, V)."""
 
 from __future__ import annotations
 
@@ -109,8 +107,7 @@ def _record_submission(obligation_id: int) -> None:
 
 
 def _lock_waivable(obligation: Obligation, *, report: Report | None) -> None:
-    """Under the duty's row lock: not waived yet, no consolidation opened on it, and no report
-    started since the caller looked (V.2)."""
+    """A duty is waived once, before its consolidation or report moves on, under its lock (V.2)."""
     Obligation.objects.select_for_update().filter(pk=obligation.pk).get()
     if Waiver.objects.filter(obligation=obligation).exists():
         raise Conflict(_("This obligation has already been waived."))
@@ -122,8 +119,7 @@ def _lock_waivable(obligation: Obligation, *, report: Report | None) -> None:
 
 @transaction.atomic
 def waive_obligation(*, user, obligation_id: int, reason: str) -> Waiver:
-    """A DOLISA leader excuses a unit from one period's duty with a reason (V.2); a report
-    begun but not yet under review ends with it, its process cancelled."""
+    """A unit excused from a period's duty, with a reason, ends the report it began (V.2)."""
     obligation = Obligation.objects.select_related("unit").get(pk=obligation_id)
     report = Report.objects.filter(obligation=obligation).first()
     if report is not None:
@@ -157,7 +153,7 @@ def waive_obligation(*, user, obligation_id: int, reason: str) -> Waiver:
 
 
 def waive_report(*, user, report_id: int, reason: str) -> Waiver:
-    """The waiver offered on a report's page: the duty it answers is excused (V.2)."""
+    """The report page's waiver excuses the duty the report answers (V.2)."""
     obligation_id = Report.objects.values_list("obligation_id", flat=True).get(pk=report_id)
     return waive_obligation(user=user, obligation_id=obligation_id, reason=reason)
 
@@ -194,8 +190,7 @@ class ReportInput:
 
 
 def validate_report(data: ReportInput, *, unit: Unit) -> None:
-    """Figure rules, all reported at once: whole VND, no line twice, children counted in
-    communes under the unit when it has communes under it (a district's own, IV.12.b)."""
+    """Figures are checked all at once, children where the unit may count them (IV.1.d, IV.12.b)."""
     errors: dict[str, list[str]] = {}
     if data.activities_held < 0:
         errors.setdefault("activities_held", []).append(
@@ -342,8 +337,7 @@ def _record_annex_review(report: Report, ctx: StepContext, decision: str, reason
 
 
 def return_for_revision(*, user, report_id: int, reason: str) -> Report:
-    """Back to the drafter's inbox with a reason: by the unit's leader, a sector reviewer (whose
-    decision is kept with the round's annex reviews) or DOLISA."""
+    """Back to the drafter with a reason; a sector's return is kept with its round (IV.2–4, V.2)."""
 
     def apply(report: Report, ctx: StepContext) -> None:
         if ctx.step == "annex_review":
@@ -375,8 +369,7 @@ def accept(*, user, report_id: int, comment: str = "") -> Report:
 
 @transaction.atomic
 def reopen(*, user, report_id: int, reason: str) -> Report:
-    """DOLISA re-opens an accepted report for correction: it goes back to the drafter with a
-    new process, and the year's consolidation re-opens because its figures change (V.2)."""
+    """An accepted report corrected restarts, and so does the consolidation it counted in (V.2)."""
     report = Report.objects.select_related("obligation__unit", "obligation__definition__plan").get(
         pk=report_id
     )
@@ -514,9 +507,7 @@ def acknowledge(*, user, provincial_id: int, comment: str = "") -> ProvincialRep
 
 @transaction.atomic
 def reopen_consolidation(*, user, provincial_id: int, reason: str) -> ProvincialReport:
-    """DOLISA re-opens the provincial report when a unit report it counted is re-opened: an
-    approval or acknowledgement still waiting is cancelled with its process, and the
-    consolidation starts again in a new one, its figures read live (IV.1.d, V.2)."""
+    """Changed unit figures send the provincial report back to consolidation (IV.1.d, V.2)."""
     provincial = ProvincialReport.objects.select_related("obligation__unit").get(pk=provincial_id)
     actor = act_outside_step(
         model=ProvincialReport,

@@ -1,6 +1,4 @@
-"""Thin views of the reporting pages: parse the form, call one service or selector, render;
-refusals become 403/409. The actions of a report or a consolidation are the declared ones
-(actions.py), taken through the shared action page."""
+"""Thin reporting pages: the declared actions go through the shared action page (V.1–2)."""
 
 from __future__ import annotations
 
@@ -53,8 +51,7 @@ WAIVE = REPORT.action("waive")
 
 
 def _obligation_page(request, obligation, *, waive_form=None, status=200):
-    """A duty: its state, notices and timeline; the waiver for who may give it (the report's
-    declared outside action, taken here on the duty itself)."""
+    """A duty with its notices, timeline and the declared waiver for who may give it (V.2)."""
     may_waive = selectors.waivable(obligation) and selectors.may_act(
         request.user, step=WAIVE.matrix_step, unit=obligation.unit
     )
@@ -180,8 +177,7 @@ def _require_oversight(user) -> None:
 
 @login_required
 def consolidation(request, year: int):
-    """The year's provincial report: what is still missing, the figures (live while it is
-    being consolidated, as submitted after), and its process."""
+    """The year's consolidation: gaps, live or submitted figures, its process (IV.1.d–đ)."""
     _require_oversight(request.user)
     obligation = selectors.provincial_obligation(year=year)
     plan = obligation.definition.plan if obligation else None
@@ -207,7 +203,7 @@ def consolidation(request, year: int):
 
 @login_required
 def provincial_detail(request, pk: int):
-    """A provincial report's own address: its year's consolidation page."""
+    """A provincial report is shown on its year's consolidation page (IV.1.đ)."""
     provincial = get_object_or_404(CONSOLIDATION.visible(request.user), pk=pk)
     return redirect("reporting:consolidation", year=provincial.obligation.year)
 
@@ -224,7 +220,7 @@ def consolidation_open(request, year: int):
 
 
 def _dashboard_filter(request) -> forms.DashboardForm:
-    """The filter as asked, on the last year with duties and every kind of unit by default."""
+    """By default the last year with duties and every kind of unit, not a fixed kind (V.2)."""
     _require_oversight(request.user)
     form = forms.DashboardForm({"year": selectors.latest_reporting_year()} | request.GET.dict())
     if not form.is_valid():

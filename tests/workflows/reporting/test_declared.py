@@ -1,6 +1,4 @@
-"""The reporting processes as declared (actions.py): the waiver and the re-open that no task
-carries go through the door and are audited with the unit, role and clause they were taken
-under; every action has its own page, for who may take it now only (V.1–2)."""
+"""Declared reporting actions: outside ones audited through the door, pages for who may (V.2)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""A database made before the reporting rules were plan data keeps reporting after `migrate`:
-its plans get the obligation codes and roles the process used then, until the next loadplan."""
+"""Older databases keep reporting after `migrate`: their plans get the rules (V.1–2)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,4 @@
-"""What the reporting process reads from plan data rather than code: which obligation's
-duties are consolidated, who is reminded and who oversees (the plan's `rules:`), and where a
-unit may count children (its place in the unit tree). loadplan refuses a plan without them."""
+"""Plan data, not code, says what is consolidated, who is reminded and oversees (V.1–2)."""
 
 from __future__ import annotations
 

@@ -6,8 +6,7 @@ from workflows.core.migration_ops import bind_artifacts
 
 
 class Migration(migrations.Migration):
-    """Reports and provincial reports became ProcessRecords, routed through their process's
-    artifact: bind it for the processes already running (no schema change)."""
+    """Running processes route through their artifact now that reports are ProcessRecords."""
 
     dependencies = [
         ('reporting', '0001_initial'),

@@ -1,5 +1,4 @@
-"""Plans loaded before the reporting rules existed get the codes and roles the process used
-then, so that reporting keeps working until the next `loadplan` (which requires them)."""
+"""Plans loaded before the reporting rules get the codes the process used then (V.1–2)."""
 
 from django.db import migrations
 
