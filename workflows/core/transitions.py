@@ -372,20 +372,3 @@ def act_outside_step(
         actor=actor_data(actor),
     )
     return actor
-
-
-# LEGACY until reporting and commendations are declared.
-record_event = _record_event
-
-
-def started(record, *, process, user, actor) -> None:
-    record.process = process
-    type(record)._default_manager.filter(pk=record.pk).update(process=process)
-    _record_event(
-        subject=record,
-        action="create",
-        user=user,
-        process=process,
-        to_status=record.status,
-        actor=actor_data(actor),
-    )

@@ -166,42 +166,6 @@ def action_page(request, pk: int, action: str, declaration: ProcessDeclaration):
     return render(request, "core/action.html", context, status=status)
 
 
-def step_actions(
-    step: str | None,
-    table: dict,
-    labels: dict,
-    bound: tuple[str, object] | None = None,
-    initial: dict | None = None,
-) -> list[dict]:
-    """LEGACY until reporting and commendations are declared."""
-    initial = initial or {}
-    return [
-        {
-            "name": name,
-            "label": labels[name],
-            "form": bound[1]
-            if bound and bound[0] == name
-            else form_class(prefix=name, initial=initial.get(name)),
-        }
-        for name, form_class in table.get(step, {}).items()
-    ]
-
-
-def act(request, *, action: str, form_class, run, done, failed, labels: dict):
-    """Parse the action's form and call its service: then back to the record, or the page
-    again with the errors (400). Refusals of the door become 403/409 (door_errors)."""
-    form = form_class(request.POST, prefix=action)
-    if form.is_valid():
-        try:
-            run(form.cleaned_data)
-        except ValidationError as exc:
-            errors_into(form, exc)
-        else:
-            messages.success(request, _("Done: %(action)s.") % {"action": labels[action]})
-            return redirect(done)
-    return failed(form)
-
-
 @login_required
 def record_page(request, pk: int, declaration: ProcessDeclaration):
     """A record's page for a process that needs no page of its own: what it is, where its
