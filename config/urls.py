@@ -4,9 +4,16 @@ from django.contrib import admin
 from django.urls import include, path
 
 from agencies.views import HomeView
+from config.security import ThrottledPasswordResetView
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
+    # Django's reset form, throttled; the other account pages as Django ships them
+    path(
+        "accounts/password_reset/",
+        ThrottledPasswordResetView.as_view(),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

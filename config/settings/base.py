@@ -1,9 +1,11 @@
 """Settings shared by every environment; values come from the environment (django-environ)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -26,6 +28,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
+    "csp",
     "viewflow",
     "viewflow.workflow",
     "agencies",
@@ -37,14 +41,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.VietnameseFirstLocaleMiddleware",
+    # before anything reads the body (CSRF reads POST)
+    "config.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # last: turns a lockout flagged by the backend into the lockout page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -68,6 +78,7 @@ TEMPLATES = [
 ]
 
 AUTHENTICATION_BACKENDS = [
+    "config.security.LockoutBackend",  # first: a locked-out sign-in never reaches a password
     "django.contrib.auth.backends.ModelBackend",
     "agencies.auth_backends.MembershipBackend",
 ]
@@ -80,7 +91,67 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # the demo accounts' published password, unless DEMO_ALLOWED
+    {"NAME": "config.security.NotDemoPasswordValidator"},
 ]
+
+# Sign-in lockout (django-axes, database handler: works without Redis). After
+# AXES_FAILURE_LIMIT failures for one username, or from one address, further attempts are
+# refused (429, registration/locked_out.html) for AXES_COOLOFF_TIME, on /accounts/login/ and
+# /admin/login/ alike; a success resets the count. Admins see and delete attempts in the admin.
+AXES_FAILURE_LIMIT = env.int("DJANGO_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("DJANGO_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner on every manage.py command
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the cool-off is what README says
+AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+# Reverse proxies in front of the web process that append to X-Forwarded-For (0: none, the
+# address is REMOTE_ADDR). Production assumes one (README.md, Production).
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXIES", default=0)
+# Password reset e-mails: at most 5 per client address and per e-mail address an hour.
+PASSWORD_RESET_RATE = (5, 3600)
+
+# Security headers. No CDN, no inline script or style (templates and the admin): everything
+# from this origin. Permissions-Policy: no powerful browser feature is used.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
+
+# Request size. Attachments are at most 10 MB each (workflows.core.attachments); one request,
+# files included, at most REQUEST_MAX_BYTES (413 above it, config.middleware). Form fields
+# other than files: Django's 2.5 MB and 1,000 fields; files above 2.5 MB stream to disk.
+REQUEST_MAX_BYTES = env.int("DJANGO_REQUEST_MAX_MB", default=25) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Vietnamese first (DEVELOPERS.md principle 4); every deadline is read in Vietnam time.
 LANGUAGE_CODE = "vi"
