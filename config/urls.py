@@ -1,13 +1,15 @@
-"""URL map: accounts, admin, language switch and the process apps."""
+"""URL map: accounts, admin, language switch, health check and the process apps."""
 
 from django.contrib import admin
 from django.urls import include, path
 
 from agencies.views import HomeView
+from config.health import health
 from config.security import ThrottledPasswordResetView
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
+    path("health/", health, name="health"),
     # Django's reset form, throttled; the other account pages as Django ships them
     path(
         "accounts/password_reset/",

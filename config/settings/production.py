@@ -16,6 +16,7 @@ if not REDIS_URL:
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # probes may ask over plain HTTP
 # The reverse proxy appends the client's address to X-Forwarded-For (sign-in lockout by address).
 TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXIES", default=1)
 SESSION_COOKIE_SECURE = True
