@@ -75,3 +75,38 @@ def test_only_laptop_and_test_settings_allow_demo_accounts():
 
     assert base.DEMO_ALLOWED is False
     assert settings.DEMO_ALLOWED is True
+
+
+PRODUCTION_PROBE = """
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+try:
+    validate_password("demo12345")
+    print("demo password accepted")
+except ValidationError as error:
+    print("demo password refused:", [e.code for e in error.error_list])
+print("backends:", settings.AUTHENTICATION_BACKENDS[0])
+print("lockout:", settings.AXES_FAILURE_LIMIT, settings.AXES_COOLOFF_TIME.total_seconds())
+print("proxies:", settings.TRUSTED_PROXY_COUNT)
+print("cache:", settings.CACHES["default"]["BACKEND"], settings.CACHES["default"]["OPTIONS"])
+print("csp:", bool(settings.CONTENT_SECURITY_POLICY))
+print("cap:", settings.REQUEST_MAX_BYTES)
+"""
+
+
+def test_production_hardening():
+    result = manage("shell", "-c", PRODUCTION_PROBE)
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "demo password refused: ['password_is_demo']" in lines
+    assert "backends: config.security.LockoutBackend" in lines
+    assert "lockout: 5 900.0" in lines
+    assert "proxies: 1" in lines
+    assert (
+        "cache: config.cache.ForgivingRedisCache "
+        "{'socket_connect_timeout': 0.5, 'socket_timeout': 0.5}"
+    ) in lines
+    assert "csp: True" in lines
+    assert f"cap: {25 * 1024 * 1024}" in lines
