@@ -21,6 +21,18 @@ RULES = (
     selectors.SUPERVISOR_ROLE_RULE,
 )
 
+# A DOLISA leader excuses the unit from the period (V.2): a report not yet under review ends
+# with its process. Offered on the report's page and, for a duty with no report, on its own.
+WAIVE = Action(
+    "waive",
+    _("Waive"),
+    services.waive_report,
+    reason=True,
+    destructive=True,
+    matrix_step="waive",
+    when=lambda report: selectors.waivable(report.obligation),
+)
+
 RETURN = Action(
     "return",
     _("Return for revision"),
@@ -72,17 +84,7 @@ REPORT = ProcessDeclaration(
         ),
     },
     outside=(
-        # A DOLISA leader excuses the unit from the period (V.2): a report not yet under review
-        # ends with its process. Offered on the duty's page too.
-        Action(
-            "waive",
-            _("Waive"),
-            services.waive_report,
-            reason=True,
-            destructive=True,
-            matrix_step="waive",
-            when=lambda report: selectors.waivable(report.obligation),
-        ),
+        WAIVE,
         # DOLISA's reviewers re-open an accepted report for correction, in a new process.
         Action(
             "reopen",

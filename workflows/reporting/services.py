@@ -199,8 +199,9 @@ def validate_report(data: ReportInput, *, unit: Unit) -> None:
     sources = [line.source.pk for line in data.resources]
     if len(sources) != len(set(sources)):
         errors.setdefault("resources", []).append(_("Give each source on one line."))
-    for line in data.resources:
-        if line.cash_vnd < 0 or line.in_kind_vnd < 0 or line.cash_vnd + line.in_kind_vnd == 0:
+    for resource in data.resources:
+        cash, in_kind = resource.cash_vnd, resource.in_kind_vnd
+        if cash < 0 or in_kind < 0 or cash + in_kind == 0:
             errors.setdefault("resources", []).append(
                 _("Each source needs a cash or in-kind amount greater than zero.")
             )
@@ -385,7 +386,7 @@ def reopen(*, user, report_id: int, reason: str) -> Report:
     )
     if is_named_by_rule(obligation, UNIT_REPORT_RULE):
         provincial = provincial_report(year=obligation.year, plan=obligation.definition.plan)
-        if provincial is not None:
+        if provincial is not None and provincial.process_id is not None:
             lock_process(provincial.process_id)  # its state is read under the door's lock
             provincial.refresh_from_db()
             if provincial.status != ProvincialStatus.CONSOLIDATING:  # else read live anyway

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,8 +22,8 @@ from workflows.core.timeline import timeline_for
 from workflows.core.views import door_errors, errors_into, may_take, record_context
 
 from . import forms, selectors, services
-from .actions import CONSOLIDATION, REPORT
-from .models import ObligationState, ProvincialStatus
+from .actions import CONSOLIDATION, REPORT, WAIVE
+from .models import Obligation, ObligationState, ProvincialStatus
 
 
 def _visible_obligation(user, pk: int):
@@ -47,13 +48,10 @@ def obligation_list(request):
     return render(request, "reporting/obligations.html", {"rows": rows})
 
 
-WAIVE = REPORT.action("waive")
-
-
 def _obligation_page(request, obligation, *, waive_form=None, status=200):
     """A duty with its notices, timeline and the declared waiver for who may give it (V.2)."""
     may_waive = selectors.waivable(obligation) and selectors.may_act(
-        request.user, step=WAIVE.matrix_step, unit=obligation.unit
+        request.user, step=WAIVE.matrix_step or "", unit=obligation.unit
     )
     context = {
         "obligation": obligation,
@@ -183,7 +181,8 @@ def consolidation(request, year: int):
     plan = obligation.definition.plan if obligation else None
     provincial = selectors.provincial_report(year=year, plan=plan) if plan else None
     submitted = provincial is not None and provincial.status != ProvincialStatus.CONSOLIDATING
-    figures, gaps = {}, []
+    figures: dict = {}
+    gaps: Iterable[Obligation] = ()
     if provincial is not None and submitted:
         figures = provincial.figures
     elif plan is not None:
