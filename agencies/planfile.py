@@ -572,7 +572,7 @@ class _Parser:
         ):
             listed = self.data.get(section)
             if isinstance(listed, list) and listed:
-                codes = {raw.get("code") for raw in listed if isinstance(raw, dict)}
+                codes = {raw["code"] for raw in listed if isinstance(raw, dict) and "code" in raw}
                 for name in names:
                     entry.refer(name, rules[name], codes)
         return rules
