@@ -118,6 +118,10 @@ def test_an_action_page_opens_for_who_may_take_it_now(client, cast):
     report = draft(cast, "d-bac-ai")
     submit = reverse("reporting:act", args=[report.pk, "submit"])
     client.force_login(cast["d-bac-ai", "officer"])
+    detail = client.get(reverse("reporting:report", args=[report.pk])).content.decode()
+    edit = reverse("reporting:edit", args=[report.pk])
+    assert f'class="action-link action-edit" href="{edit}"' in detail  # a page action: a link
+    assert f'action="{submit}"' in detail
     page = client.get(submit)
     assert page.status_code == 200
     assert page.context["action"].name == "submit" and 'name="submit-comment"' in (
@@ -128,6 +132,7 @@ def test_an_action_page_opens_for_who_may_take_it_now(client, cast):
 
     client.force_login(cast["d-bac-ai", "leader"])  # sees the report, holds no draft task
     assert client.get(submit).status_code == 403
+    assert client.get(edit).status_code == 403
     client.force_login(cast["d-ninh-son", "officer"])  # does not see it at all
     assert client.get(submit).status_code == 404
 
