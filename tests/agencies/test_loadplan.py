@@ -426,3 +426,26 @@ def test_yaml_with_a_key_given_twice_is_refused(db, tmp_path):
 
     assert error.startswith("not valid YAML:") and "duplicate key 'code'" in error
     assert not any(snapshot().values())
+
+
+def test_a_plan_lacking_a_step_the_code_implements_is_refused(db, tmp_path):
+    data = shipped()
+    data["responsibilities"] = [
+        row
+        for row in data["responsibilities"]
+        if (row["process"], row["step"]) != ("aid_request", "approve_ppc")
+    ]
+    with pytest.raises(CommandError) as refused:
+        load(write(tmp_path, data))
+    message = str(refused.value)
+    assert "aid_request.approve_ppc" in message and "aid_requests" in message
+    assert not Plan.objects.exists()
+
+
+def test_a_plan_that_never_names_a_process_does_not_need_its_steps(db, tmp_path):
+    data = shipped()
+    data["responsibilities"] = [
+        row for row in data["responsibilities"] if row["process"] != "commendation"
+    ]
+    load(write(tmp_path, data))
+    assert Plan.objects.exists()
