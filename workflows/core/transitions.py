@@ -279,32 +279,21 @@ def may_start(*, model: type[models.Model], user, subject_unit: Unit | None = No
     )
 
 
-def start(
-    *,
-    record: models.Model,
-    user,
-    actor: Actor,
-    action: str = "create",
-    from_status: str = "",
-    comment: str = "",
-) -> Process:
-    """Start the record's process, bind the two (the record's `process`, the process's
-    artifact) and audit the start under the matrix row that allowed it. Call inside the
-    transaction that saved the record; a re-opened record gets a new process the same way."""
-    declaration = declaration_of(type(record))
-    process = declaration.flow.start.run(record=record)
+def _bind_new_process(record: models.Model) -> Process:
+    """Start the record's process and bind the two: the record's `process`, the process's
+    artifact (a re-opened record gets a new process the same way)."""
+    process = declaration_of(type(record)).flow.start.run(record=record)
     record.process = process  # type: ignore[attr-defined]
     type(record)._default_manager.filter(pk=record.pk).update(process=process)
-    _record_event(
-        subject=record,
-        action=action,
-        user=user,
-        process=process,
-        from_status=from_status,
-        to_status=getattr(record, "status", ""),
-        comment=comment,
-        actor=actor_data(actor),
-    )
+    return process
+
+
+def start(*, record: models.Model, user, actor: Actor, action: str = "create") -> Process:
+    """Start a saved record's process and audit the start under the matrix row that allowed
+    it, inside the transaction that saved the record."""
+    process = _bind_new_process(record)
+    audit = {"subject": record, "action": action, "user": user, "actor": actor_data(actor)}
+    _record_event(**audit, process=process, to_status=getattr(record, "status", ""))
     return process
 
 
@@ -348,18 +337,10 @@ def act_outside_step(
         if from_status:
             _move(record, declared, move)
         record.save()
-    if then == "cancel" and process is not None and process.status != STATUS.DONE:
-        declaration.flow.instance.cancel(process)
+    if then is not None and process is not None and process.status != STATUS.DONE:
+        declaration.flow.instance.cancel(process)  # a restart leaves no step of it waiting
     if then == "restart":
-        start(
-            record=record,
-            user=user,
-            actor=actor,
-            action=action,
-            from_status=from_status,
-            comment=comment,
-        )
-        return actor
+        process = _bind_new_process(record)
     _record_event(
         subject=record,
         action=action,

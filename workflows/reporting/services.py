@@ -510,23 +510,13 @@ def acknowledge(*, user, provincial_id: int, comment: str = "") -> ProvincialRep
 def reopen_consolidation(*, user, provincial_id: int, reason: str) -> ProvincialReport:
     """Changed unit figures send the provincial report back to consolidation (IV.1.d, V.2)."""
     provincial = ProvincialReport.objects.select_related("obligation__unit").get(pk=provincial_id)
-    actor = act_outside_step(
+    act_outside_step(
         model=ProvincialReport,
         record=provincial,
         user=user,
         action="reopen",
         subject_unit=provincial.obligation.unit,
         comment=reason,
-        then="cancel",
-    )
-    # The door's then="restart" would leave a waiting approval open: start the new process
-    # here, once the old one is cancelled.
-    start(
-        record=provincial,
-        user=user,
-        actor=actor,
-        action="open",
-        from_status=provincial.status,
-        comment=reason,
+        then="restart",
     )
     return provincial
