@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
-from workflows.core.models import ProcessRecord
+from workflows.core.models import ReviewedRecord
 
 
 class Status(models.TextChoices):
@@ -55,7 +55,7 @@ class AidRequestQuerySet(models.QuerySet):
         ).exclude(pk=request.pk)
 
 
-class AidRequest(ProcessRecord):
+class AidRequest(ReviewedRecord):
     """A district's request for support to children of one target commune (IV.12.b)."""
 
     detail_url = "aid_requests:detail"
@@ -84,13 +84,6 @@ class AidRequest(ProcessRecord):
     justification = models.TextField(_("justification"))
 
     status = FSMField(_("status"), default=Status.DRAFT, choices=Status.choices, protected=True)
-    drafted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    signed_off_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    review_round = models.PositiveSmallIntegerField(_("review round"), default=0)
     requested_total = models.PositiveBigIntegerField(_("requested (VND)"), default=0)
     assessed_total = models.PositiveBigIntegerField(_("assessed (VND)"), null=True, blank=True)
     funding_source = models.ForeignKey(
@@ -149,25 +142,9 @@ class AidRequest(ProcessRecord):
 
     # --- state machine: only the door (workflows.core.transitions) calls these ---
 
-    @transition(field=status, source=list(EDITABLE), target=Status.SUBMITTED)
-    def submit(self) -> None:
-        """The drafting officer sends the request to the district leader."""
-
     @transition(field=status, source=list(EDITABLE), target=Status.WITHDRAWN)
     def withdraw(self) -> None:
         """The drafter withdraws before sign-off."""
-
-    @transition(field=status, source=Status.SUBMITTED, target=Status.UNDER_REVIEW)
-    def sign_off(self, *, by) -> None:
-        """The district leader signs off; a new review round starts."""
-        self.signed_off_by = by
-        self.review_round += 1
-
-    @transition(
-        field=status, source=[Status.SUBMITTED, Status.UNDER_REVIEW], target=Status.RETURNED
-    )
-    def return_for_revision(self) -> None:
-        """Back to the drafter, history kept."""
 
     @transition(field=status, source=Status.UNDER_REVIEW, target=Status.ACCEPTED)
     def accept(self, *, assessed_total: int) -> None:

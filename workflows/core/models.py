@@ -10,7 +10,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin
+from django_fsm import ConcurrentTransitionMixin, transition
 
 
 class ProcessRecord(ConcurrentTransitionMixin, models.Model):
@@ -34,6 +34,40 @@ class ProcessRecord(ConcurrentTransitionMixin, models.Model):
     def inbox_summary(self) -> str:
         """One line for the inbox; models say more where they can."""
         return str(self)
+
+
+class ReviewedRecord(ProcessRecord):
+    """A record a unit's officer drafts, the unit's leader signs off and reviewers examine in
+    rounds, which can come back for revision: the part of the state machine that aid requests
+    and unit reports share. Their status choices use these values."""
+
+    DRAFT, SUBMITTED, UNDER_REVIEW, RETURNED = "draft", "submitted", "under_review", "returned"
+    EDITABLE = (DRAFT, RETURNED)
+
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    review_round = models.PositiveSmallIntegerField(_("review round"), default=0)
+
+    class Meta:
+        abstract = True
+
+    @transition(field="status", source=list(EDITABLE), target=SUBMITTED)
+    def submit(self) -> None:
+        """The drafting officer sends it to the unit's leader."""
+
+    @transition(field="status", source=SUBMITTED, target=UNDER_REVIEW)
+    def sign_off(self, *, by) -> None:
+        """The unit's leader signs off; a new review round starts."""
+        self.signed_off_by = by
+        self.review_round += 1
+
+    @transition(field="status", source=[SUBMITTED, UNDER_REVIEW], target=RETURNED)
+    def return_for_revision(self) -> None:
+        """Back to the drafter with a reason, history kept."""
 
 
 class AppendOnlyError(Exception):

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
-from workflows.core.models import ProcessRecord
+from workflows.core.models import ProcessRecord, ReviewedRecord
 
 # The process name of the reporting rows in the responsibility matrix (plan data).
 PROCESS = "report"
@@ -148,7 +148,7 @@ class Status(models.TextChoices):
 EDITABLE = (Status.DRAFT, Status.RETURNED)
 
 
-class Report(ProcessRecord):
+class Report(ReviewedRecord):
     """A unit's report for one obligation: figures, narrative and attachments (V.1, IV.11,
     IV.12); its process is replaced when an accepted report is re-opened."""
 
@@ -158,13 +158,6 @@ class Report(ProcessRecord):
     status = FSMField(_("status"), default=Status.DRAFT, choices=Status.choices, protected=True)
     narrative = models.TextField(_("narrative"), blank=True)
     activities_held = models.PositiveIntegerField(_("activities held"), default=0)
-    drafted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    signed_off_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    review_round = models.PositiveSmallIntegerField(_("review round"), default=0)
     created = models.DateTimeField(_("created"), auto_now_add=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -183,22 +176,6 @@ class Report(ProcessRecord):
         return str(self.obligation)
 
     # --- state machine: only the door (workflows.core.transitions) calls these ---
-
-    @transition(field=status, source=list(EDITABLE), target=Status.SUBMITTED)
-    def submit(self) -> None:
-        """The drafting officer sends the report to the unit's leader."""
-
-    @transition(field=status, source=Status.SUBMITTED, target=Status.UNDER_REVIEW)
-    def sign_off(self, *, by) -> None:
-        """The unit's leader signs off: the report goes to DOLISA; a review round starts."""
-        self.signed_off_by = by
-        self.review_round += 1
-
-    @transition(
-        field=status, source=[Status.SUBMITTED, Status.UNDER_REVIEW], target=Status.RETURNED
-    )
-    def return_for_revision(self) -> None:
-        """Back to the drafter with a reason, history kept."""
 
     @transition(field=status, source=Status.UNDER_REVIEW, target=Status.ACCEPTED)
     def accept(self) -> None:
