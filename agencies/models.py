@@ -300,7 +300,7 @@ class Responsibility(Validity):
         ]
 
     def __str__(self) -> str:
-        who = self.unit.code if self.unit_id else f"<{self.unit_kind}>"
+        who = self.unit.code if self.unit is not None else f"<{self.unit_kind}>"
         return f"{self.process}.{self.step}: {who} {self.role.code} ({self.clause.code})"
 
 
@@ -348,5 +348,10 @@ class ObligationDefinition(Bilingual):
     def due_before(self, year: int | None = None) -> dt.date:
         """Day D of "trước ngày D" for a yearly duty's year: on time until D 00:00 Vietnam time."""
         if self.recurrence == self.Recurrence.ONCE:
+            if self.due_date is None:
+                raise ValueError(f"once duty {self.code} has no due date")
             return self.due_date
+        # A yearly duty loaded from a plan file has its day and month (agencies.planfile).
+        if year is None or self.due_month is None or self.due_day is None:
+            raise ValueError(f"yearly duty {self.code} needs a year, a due day and a due month")
         return dt.date(year + self.due_year_offset, self.due_month, self.due_day)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -66,6 +67,7 @@ def forget_memberships(user) -> None:
 
 def permissions_of(user, *, on: dt.date | None = None) -> set[str]:
     """Every act permission (unit × role) the user holds on the date (default today)."""
+    pairs: Iterable[tuple[str, str]]
     if on is None:
         pairs = [(m.unit.code, m.role.code) for m in current_memberships(user)]
     else:
@@ -187,7 +189,7 @@ def target_communes(*, district: Unit | None = None, on: dt.date | None = None) 
         classified = CommuneClassification.objects.valid_on(day).filter(
             commune=OuterRef("pk"), area_class__in=classes
         )
-        targeted |= Q(plan_id__in=plan_ids) & Exists(classified)
+        targeted |= Q(plan_id__in=plan_ids) & Q(Exists(classified))
     communes = Unit.objects.valid_on(day).filter(targeted, kind="commune")
     if district is not None:
         communes = communes.filter(parent=district)
