@@ -2,6 +2,8 @@
 their only writer and records each change as a PlanChange; memberships, which the plan file
 does not hold, are granted and changed here through agencies.services."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -171,8 +173,9 @@ class MembershipForm(forms.ModelForm):
         model = Membership
         fields = MEMBERSHIP_FIELDS
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data  # what ModelForm.clean returns, typed
         if data.get("unit") and data.get("valid_from"):
             try:
                 membership_period(

@@ -61,17 +61,21 @@ def clause_coverage(*, plan: Plan, on: dt.date) -> list[ClauseCoverage]:
     for row in rows:
         who = row.unit.code if row.unit_id else f"<{row.unit_kind}>"
         step = f"{row.process}.{row.step}"
-        category = f" [{row.category.code}]" if row.category_id else ""
-        cited[row.clause_id].append(f"{step} ({who}/{row.role.code}){category}")
+        reviews = f" [{row.category.code}]" if row.category_id else ""
+        cited[row.clause_id].append(f"{step} ({who}/{row.role.code}){reviews}")
         if step in steps:
             coded.add(row.clause_id)
     for obligation in plan.obligations.prefetch_related("also_cites"):
         for clause_id in {obligation.clause_id, *(c.pk for c in obligation.also_cites.all())}:
             cited[clause_id].append(_("obligation %(code)s") % {"code": obligation.code})
     for source in plan.funding_sources.exclude(clause=None):
+        if source.clause_id is None:  # excluded by the query; narrows the nullable key
+            continue
         rule = "" if source.may_fund_children else " " + _("(not for support to children)")
         cited[source.clause_id].append(_("funding %(code)s") % {"code": source.code} + rule)
     for category in plan.categories.exclude(clause=None):
+        if category.clause_id is None:  # excluded by the query; narrows the nullable key
+            continue
         cited[category.clause_id].append(_("category %(code)s") % {"code": category.code})
 
     coverage = []
