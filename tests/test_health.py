@@ -175,3 +175,22 @@ def test_health_is_503_without_the_database(client, monkeypatch):
 
     assert response.status_code == 503
     assert response.json()["database"] == "error"
+
+
+def test_publishing_to_a_hung_broker_gives_up_quickly(silent_url):
+    from celery import Celery
+    from kombu.exceptions import OperationalError
+
+    app = Celery("probe", set_as_current=False)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.update(broker_url=silent_url, task_always_eager=False)
+
+    @app.task
+    def probe():
+        return None
+
+    started = time.monotonic()
+    with pytest.raises(OperationalError):
+        probe.delay()
+
+    assert time.monotonic() - started < 15

@@ -184,6 +184,17 @@ if REDIS_URL:
         }
     }
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+# A Redis that is gone, or hangs without closing the connection, makes a publish fail within
+# about two seconds instead of holding the web request for ever (kombu waits without limit by
+# default). The worker's blocking reads poll every second, well inside socket_timeout.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1.0, "socket_timeout": 5.0}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
