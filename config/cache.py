@@ -63,7 +63,8 @@ class ForgivingRedisCache(RedisCache):
     def is_available(self) -> bool:
         """Ask Redis directly (for the health check): True when it answers PING."""
         try:
-            return bool(self._cache.get_client(write=True).ping())
+            client = self._cache.get_client(write=True)  # type: ignore[attr-defined]
+            return bool(client.ping())
         except OUTAGE:
             return False
 

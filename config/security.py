@@ -8,8 +8,8 @@ import ipaddress
 import logging
 from typing import Any
 
-from axes.backends import AxesStandaloneBackend
-from axes.helpers import get_cool_off
+from axes.backends import AxesStandaloneBackend  # type: ignore[import-untyped]
+from axes.helpers import get_cool_off  # type: ignore[import-untyped]
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
@@ -44,7 +44,7 @@ class LockoutBackend(AxesStandaloneBackend):
     an authenticate() call without one (a shell, the test client's login()) is no attempt from
     an address and is left to the other backends instead of raising."""
 
-    def authenticate(self, request, username=None, password=None, **kwargs):  # type: ignore[override]
+    def authenticate(self, request, username=None, password=None, **kwargs):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)

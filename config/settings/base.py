@@ -115,7 +115,7 @@ PASSWORD_RESET_RATE = (5, 3600)
 
 # Security headers. No CDN, no inline script or style (templates and the admin): everything
 # from this origin. Permissions-Policy: no powerful browser feature is used.
-CONTENT_SECURITY_POLICY = {
+CONTENT_SECURITY_POLICY: dict[str, dict[str, list[str]]] | None = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
@@ -129,7 +129,7 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
-PERMISSIONS_POLICY = {
+PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
     for feature in (
         "accelerometer",
