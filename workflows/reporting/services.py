@@ -63,10 +63,7 @@ def generate_obligations() -> int:
     created = 0
     definitions = ObligationDefinition.objects.prefetch_related("units", "excluded_units")
     for definition in definitions:
-        if definition.recurrence == ObligationDefinition.Recurrence.ONCE:
-            periods = [definition.due_date.year]
-        else:
-            periods = range(definition.first_year, definition.last_year + 1)
+        periods = _periods(definition)
         named = [unit.pk for unit in definition.units.all()]
         excluded = [unit.pk for unit in definition.excluded_units.all()]
         existing = set(
@@ -97,6 +94,16 @@ def generate_obligations() -> int:
         Obligation.objects.bulk_create(rows, ignore_conflicts=True)
         created += len(rows)
     return created
+
+
+def _periods(definition: ObligationDefinition) -> Iterable[int]:
+    """The years a definition owes a duty for: its due date's for a once duty, first to last for
+    a yearly one (both set by agencies.planfile; a row without them is refused here)."""
+    if definition.recurrence == ObligationDefinition.Recurrence.ONCE:
+        return [definition.due_before().year]
+    if definition.first_year is None or definition.last_year is None:
+        raise ValueError(f"yearly duty {definition.code} needs a first year and a last year")
+    return range(definition.first_year, definition.last_year + 1)
 
 
 def _record_submission(obligation_id: int) -> None:
