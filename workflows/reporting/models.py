@@ -39,7 +39,7 @@ class ObligationState(models.TextChoices):
     WAIVED = "waived", _("Waived")
 
 
-class ObligationQuerySet(models.QuerySet):
+class ObligationQuerySet(models.QuerySet["Obligation"]):
     def expected(self) -> ObligationQuerySet:
         """Duties still owed or fulfilled: a waiver excuses a unit from one period (V.2)."""
         return self.filter(waiver__isnull=True)

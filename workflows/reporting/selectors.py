@@ -24,6 +24,7 @@ from .models import (
     PROCESS,
     VIETNAM,
     Obligation,
+    ObligationQuerySet,
     ProvincialReport,
     Report,
     ReportChildren,
@@ -86,7 +87,7 @@ def members_by_unit(*, unit_ids: Iterable[int], role: str, on: dt.date) -> dict[
     return members
 
 
-def unit_reports(*, year: int, plan: Plan | None = None) -> QuerySet[Obligation]:
+def unit_reports(*, year: int, plan: Plan | None = None) -> ObligationQuerySet:
     """DOLISA consolidates the obligation its plan's rules name; all plans' if none (V.1)."""
     obligations = Obligation.objects.filter(named_by_rule(UNIT_REPORT_RULE), year=year)
     if plan is not None:
@@ -94,7 +95,7 @@ def unit_reports(*, year: int, plan: Plan | None = None) -> QuerySet[Obligation]
     return obligations
 
 
-def consolidation_gaps(*, year: int, plan: Plan | None = None) -> QuerySet[Obligation]:
+def consolidation_gaps(*, year: int, plan: Plan | None = None) -> ObligationQuerySet:
     """Expected unit reports neither accepted nor waived: while any is left, the provincial
     report cannot go forward (DHIS2's bottom-up rule)."""
     return (
@@ -181,7 +182,7 @@ def _sees_every_unit(user) -> bool:
     )
 
 
-def obligations_visible_to(user) -> QuerySet[Obligation]:
+def obligations_visible_to(user) -> ObligationQuerySet:
     """Who works on every unit's reports sees every duty; other units see their own (V.1–2)."""
     obligations = Obligation.objects.select_related("definition", "unit")
     if _sees_every_unit(user):
@@ -189,7 +190,7 @@ def obligations_visible_to(user) -> QuerySet[Obligation]:
     return obligations.filter(unit__in=units_for_user(user))
 
 
-def my_obligations(user) -> QuerySet[Obligation]:
+def my_obligations(user) -> ObligationQuerySet:
     """The duties of the units the user acts for today, most urgent first."""
     return (
         Obligation.objects.filter(unit__in=units_for_user(user))
@@ -198,7 +199,7 @@ def my_obligations(user) -> QuerySet[Obligation]:
     )
 
 
-def obligations_of(unit: Unit) -> QuerySet[Obligation]:
+def obligations_of(unit: Unit) -> ObligationQuerySet:
     """Every duty of one unit, newest period first (drill-down)."""
     return (
         Obligation.objects.filter(unit=unit)
@@ -338,7 +339,7 @@ class UnitRow(Completeness):
     unit: Unit
 
 
-def _scope(*, year: int | None, kind: str, definition: str | None) -> QuerySet[Obligation]:
+def _scope(*, year: int | None, kind: str, definition: str | None) -> ObligationQuerySet:
     """The dashboard's duties: of the period, kind of unit and obligation, each when given (V.2)."""
     obligations = Obligation.objects.all()
     if kind:
