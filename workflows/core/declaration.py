@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.flow import Flow
 
 from .forms import CommentForm, ReasonForm
+from .models import ProcessRecord
 
 Label = str | Promise
 
@@ -70,7 +71,7 @@ class ProcessDeclaration:
 
     title: Label
     flow: type[Flow]
-    model: type[Model]
+    model: type[ProcessRecord]
     matrix_process: str
     record_arg: str  # the services' keyword for the record's id, e.g. "request_id"
     url_namespace: str
@@ -127,17 +128,17 @@ class ProcessDeclaration:
 
     @property
     def status_labels(self) -> dict[str, str]:
-        field = self.model._meta.get_field("status")
+        field = next(f for f in self.model._meta.get_fields() if f.name == "status")
         return {str(value): str(label) for value, label in getattr(field, "flatchoices", ())}
 
-    def subjects(self, process_ids) -> dict[int, Model]:
+    def subjects(self, process_ids) -> dict[int, ProcessRecord]:
         """The records behind these processes, keyed by process id, in one query."""
         records = self.model._default_manager.filter(process_id__in=process_ids).select_related(
             *self.inbox_related
         )
         if self.inbox_fields:
             records = records.only(*self.inbox_fields)
-        return {record.process_id: record for record in records}  # type: ignore[attr-defined]
+        return {r.process_id: r for r in records if r.process_id is not None}
 
     def matrix_steps(self) -> set[str]:
         """The steps of the responsibility matrix this process needs ("process.step")."""

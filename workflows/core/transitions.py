@@ -23,7 +23,7 @@ from agencies.selectors import Actor, permissions_of
 
 from .declaration import Action, ProcessDeclaration, declaration_of
 from .errors import Conflict, PermissionDenied
-from .models import AuditEvent
+from .models import AuditEvent, ProcessRecord
 from .nodes import actor_data
 from .permissions import require_actor
 
@@ -146,6 +146,7 @@ def transition_errors(record: models.Model) -> Iterator[None]:
     except TransitionNotAllowed as exc:
         raise Conflict(
             _("This action is not possible while the record is “%(status)s”.")
+            # Django makes get_status_display on each model with a status field.
             % {"status": record.get_status_display()}  # type: ignore[attr-defined]
         ) from exc
     except ConcurrentTransition as exc:
@@ -279,16 +280,16 @@ def may_start(*, model: type[models.Model], user, subject_unit: Unit | None = No
     )
 
 
-def _bind_new_process(record: models.Model) -> Process:
+def _bind_new_process(record: ProcessRecord) -> Process:
     """Start the record's process and bind the two: the record's `process`, the process's
     artifact (a re-opened record gets a new process the same way)."""
     process = declaration_of(type(record)).flow.start.run(record=record)
-    record.process = process  # type: ignore[attr-defined]
+    record.process = process
     type(record)._default_manager.filter(pk=record.pk).update(process=process)
     return process
 
 
-def start(*, record: models.Model, user, actor: Actor, action: str = "create") -> Process:
+def start(*, record: ProcessRecord, user, actor: Actor, action: str = "create") -> Process:
     """Start a saved record's process and audit the start under the matrix row that allowed
     it, inside the transaction that saved the record."""
     process = _bind_new_process(record)
@@ -340,6 +341,8 @@ def act_outside_step(
     if then is not None and process is not None and process.status != STATUS.DONE:
         declaration.flow.instance.cancel(process)  # a restart leaves no step of it waiting
     if then == "restart":
+        if not isinstance(record, ProcessRecord):
+            raise TypeError(f"{type(record).__name__} has no process to restart")
         process = _bind_new_process(record)
     _record_event(
         subject=record,
