@@ -6,21 +6,22 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from workflows.core.declaration import Action, HumanStep, ProcessDeclaration
+from workflows.core.declaration import (
+    Action,
+    HumanStep,
+    ProcessDeclaration,
+    edit_page,
+    reject,
+    return_for_revision,
+)
 
 from . import selectors, services
 from .flows import PROCESS, AidRequestFlow
 from .forms import ConsolidateForm, DeliveryForm, ReviewForm
 from .models import AidRequest
 
-RETURN = Action(
-    "return",
-    _("Return for revision"),
-    services.return_for_revision,
-    reason=True,
-    transition="return_for_revision",
-)
-REJECT = Action("reject", _("Reject"), services.reject, reason=True, destructive=True)
+RETURN = return_for_revision(services.return_for_revision)
+REJECT = reject(services.reject)
 APPROVE = Action("approve", _("Approve"), services.approve)
 
 AID_REQUEST = ProcessDeclaration(
@@ -47,13 +48,7 @@ AID_REQUEST = ProcessDeclaration(
         "draft": HumanStep(
             _("Drafting by the district"),
             (
-                Action(
-                    "edit",
-                    _("Edit the draft"),
-                    services.update_draft,
-                    transition=None,
-                    page="aid_requests:edit",
-                ),
+                edit_page(_("Edit the draft"), services.update_draft, "aid_requests:edit"),
                 Action("submit", _("Submit for sign-off"), services.submit),
                 Action("withdraw", _("Withdraw"), services.withdraw, destructive=True),
             ),

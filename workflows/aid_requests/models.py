@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
-from workflows.core.models import ReviewedRecord
+from workflows.core.models import AttachedFile, ReviewedRecord, RoundDecision
+from workflows.core.models import attachment_path as core_attachment_path
 
 
 class Status(models.TextChoices):
@@ -211,7 +211,7 @@ class AidRequestLine(models.Model):
         return self.quantity * self.unit_cost
 
 
-class Review(models.Model):
+class Review(RoundDecision):
     """One sector reviewer's decision in one review round (IV.2, IV.3, IV.4, IV.8)."""
 
     class Decision(models.TextChoices):
@@ -220,20 +220,12 @@ class Review(models.Model):
         REJECTED = "rejected", _("Rejected")
 
     request = models.ForeignKey(AidRequest, on_delete=models.CASCADE, related_name="reviews")
-    round = models.PositiveSmallIntegerField(_("round"))
-    unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
-    reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
     assessed_total = models.PositiveBigIntegerField(_("assessed (VND)"), null=True, blank=True)
-    reason = models.TextField(_("reason"), blank=True)
-    created = models.DateTimeField(_("time"), auto_now_add=True)
 
-    class Meta:
+    class Meta(RoundDecision.Meta):
         verbose_name = _("review")
         verbose_name_plural = _("reviews")
-        ordering = ["round", "created"]
         constraints = [
             models.UniqueConstraint(
                 fields=["request", "round", "unit"], name="one_review_per_unit_per_round"
@@ -241,14 +233,14 @@ class Review(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.request} r{self.round} {self.unit.code}: {self.decision}"
+        return f"{self.request} {super().__str__()}"
 
 
-def attachment_path(instance: Attachment, filename: str) -> str:
-    return f"aid_requests/{instance.request_id}/{filename}"
+# Named by the first migration; files are now placed by workflows.core.models.attachment_path.
+attachment_path = core_attachment_path
 
 
-class Attachment(models.Model):
+class Attachment(AttachedFile):
     """Needs-assessment documents and delivery evidence."""
 
     class Kind(models.TextChoices):
@@ -257,15 +249,10 @@ class Attachment(models.Model):
 
     request = models.ForeignKey(AidRequest, on_delete=models.CASCADE, related_name="attachments")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    file = models.FileField(_("file"), upload_to=attachment_path)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
-    class Meta:
-        verbose_name = _("attachment")
-        verbose_name_plural = _("attachments")
+    class Meta(AttachedFile.Meta):
+        pass
 
-    def __str__(self) -> str:
-        return self.file.name
+    @property
+    def folder(self) -> str:
+        return f"aid_requests/{self.request_id}"

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from workflows.core.declaration import Action, HumanStep, ProcessDeclaration
+from workflows.core.declaration import (
+    Action,
+    HumanStep,
+    ProcessDeclaration,
+    edit_page,
+    reject,
+    return_for_revision,
+)
 
 from . import selectors, services
 from .flows import CommendationFlow
@@ -25,13 +32,7 @@ COMMENDATION = ProcessDeclaration(
         "propose": HumanStep(
             _("Proposal by DOLISA"),
             (
-                Action(
-                    "edit",
-                    _("Edit the proposal"),
-                    services.update_draft,
-                    transition=None,
-                    page="commendations:edit",
-                ),
+                edit_page(_("Edit the proposal"), services.update_draft, "commendations:edit"),
                 Action("propose", _("Propose to the PPC"), services.propose),
                 Action("withdraw", _("Withdraw"), services.withdraw, destructive=True),
             ),
@@ -42,14 +43,8 @@ COMMENDATION = ProcessDeclaration(
                 Action(
                     "approve", _("Approve the commendation"), services.approve, form=DecisionForm
                 ),
-                Action(
-                    "return",
-                    _("Return for revision"),
-                    services.return_for_revision,
-                    reason=True,
-                    transition="return_for_revision",
-                ),
-                Action("reject", _("Reject"), services.reject, reason=True, destructive=True),
+                return_for_revision(services.return_for_revision),
+                reject(services.reject),
             ),
         ),
     },

@@ -57,6 +57,23 @@ class Action:
         return self.name if self.transition == "" else self.transition
 
 
+def edit_page(label: Label, service: Callable[..., Any], page: str) -> Action:
+    """The holder of the step edits the record on its own page, without moving it."""
+    return Action("edit", label, service, transition=None, page=page)
+
+
+def return_for_revision(service: Callable[..., Any]) -> Action:
+    """Back to the drafter, with a reason they will read."""
+    return Action(
+        "return", _("Return for revision"), service, reason=True, transition="return_for_revision"
+    )
+
+
+def reject(service: Callable[..., Any]) -> Action:
+    """Refused for good, with a reason, after a confirmation."""
+    return Action("reject", _("Reject"), service, reason=True, destructive=True)
+
+
 @dataclass(frozen=True)
 class HumanStep:
     """A node of the flow where a person acts, and what they may do there."""

@@ -70,6 +70,54 @@ class ReviewedRecord(ProcessRecord):
         """Back to the drafter with a reason, history kept."""
 
 
+class RoundDecision(models.Model):
+    """One reviewing unit's decision in one review round of a record: the sector reviews of
+    aid requests and the annex reviews of reports (IV.2–4, IV.8). Each model adds the record,
+    its decisions and the one-per-unit-per-round constraint."""
+
+    round = models.PositiveSmallIntegerField(_("round"))
+    unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    created = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["round", "created", "id"]
+
+    def __str__(self) -> str:
+        return f"r{self.round} {self.unit.code}: {getattr(self, 'decision', '')}"
+
+
+def attachment_path(instance: AttachedFile, filename: str) -> str:
+    """Files are kept under their record's folder: `<kind of record>/<its id>/<name>`."""
+    return f"{instance.folder}/{filename}"
+
+
+class AttachedFile(models.Model):
+    """A document someone attached to a record; each model adds the record and its folder."""
+
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.file.name
+
+    @property
+    def folder(self) -> str:
+        raise NotImplementedError
+
+
 class AppendOnlyError(Exception):
     """Raised when code tries to change or remove an audit record."""
 

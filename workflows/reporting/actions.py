@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from workflows.core.declaration import Action, HumanStep, ProcessDeclaration
+from workflows.core.declaration import (
+    Action,
+    HumanStep,
+    ProcessDeclaration,
+    edit_page,
+    return_for_revision,
+)
 
 from . import selectors, services
 from .flows import ConsolidationFlow, ReportFlow
@@ -33,13 +39,7 @@ WAIVE = Action(
     when=lambda report: selectors.waivable(report.obligation),
 )
 
-RETURN = Action(
-    "return",
-    _("Return for revision"),
-    services.return_for_revision,
-    reason=True,
-    transition="return_for_revision",
-)
+RETURN = return_for_revision(services.return_for_revision)
 
 REPORT = ProcessDeclaration(
     title=_("Unit report"),
@@ -56,13 +56,7 @@ REPORT = ProcessDeclaration(
         "draft": HumanStep(
             _("Drafting by the unit"),
             (
-                Action(
-                    "edit",
-                    _("Edit the draft"),
-                    services.update_draft,
-                    transition=None,
-                    page="reporting:edit",
-                ),
+                edit_page(_("Edit the draft"), services.update_draft, "reporting:edit"),
                 Action("submit", _("Submit"), services.submit),
             ),
         ),
@@ -128,13 +122,7 @@ CONSOLIDATION = ProcessDeclaration(
             _("Approval by DOLISA's leader"),
             (
                 Action("approve", _("Approve and send to the PPC"), services.approve_consolidation),
-                Action(
-                    "return",
-                    _("Return for revision"),
-                    services.return_consolidation,
-                    reason=True,
-                    transition="return_for_revision",
-                ),
+                return_for_revision(services.return_consolidation),
             ),
         ),
         "acknowledge": HumanStep(

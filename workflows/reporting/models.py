@@ -14,7 +14,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
-from workflows.core.models import ProcessRecord, ReviewedRecord
+from workflows.core.models import (
+    AttachedFile,
+    ProcessRecord,
+    ReviewedRecord,
+    RoundDecision,
+)
+from workflows.core.models import attachment_path as core_attachment_path
 
 # The process name of the reporting rows in the responsibility matrix (plan data).
 PROCESS = "report"
@@ -242,7 +248,7 @@ class ReportChildren(models.Model):
         return f"{self.category.code} {self.commune.code}: {self.children}"
 
 
-class AnnexReview(models.Model):
+class AnnexReview(RoundDecision):
     """A sector department's decision on its sector's annex in one review round (IV.2–4, IV.8)."""
 
     class Decision(models.TextChoices):
@@ -250,19 +256,11 @@ class AnnexReview(models.Model):
         RETURNED = "returned", _("Returned for revision")
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="annex_reviews")
-    round = models.PositiveSmallIntegerField(_("round"))
-    unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
-    reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
-    reason = models.TextField(_("reason"), blank=True)
-    created = models.DateTimeField(_("time"), auto_now_add=True)
 
-    class Meta:
+    class Meta(RoundDecision.Meta):
         verbose_name = _("annex review")
         verbose_name_plural = _("annex reviews")
-        ordering = ["round", "created", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["report", "round", "unit"], name="one_annex_review_per_unit_per_round"
@@ -270,29 +268,24 @@ class AnnexReview(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.report} r{self.round} {self.unit.code}: {self.decision}"
+        return f"{self.report} {super().__str__()}"
 
 
-def attachment_path(instance: ReportAttachment, filename: str) -> str:
-    return f"reports/{instance.report_id}/{filename}"
+# Named by the first migration; files are now placed by workflows.core.models.attachment_path.
+attachment_path = core_attachment_path
 
 
-class ReportAttachment(models.Model):
+class ReportAttachment(AttachedFile):
     """A document attached to a report (signed scan, annex tables)."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(_("file"), upload_to=attachment_path)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
-    class Meta:
-        verbose_name = _("attachment")
-        verbose_name_plural = _("attachments")
+    class Meta(AttachedFile.Meta):
+        pass
 
-    def __str__(self) -> str:
-        return self.file.name
+    @property
+    def folder(self) -> str:
+        return f"reports/{self.report_id}"
 
 
 class ProvincialStatus(models.TextChoices):
