@@ -205,8 +205,10 @@ SEND_NOTIFICATIONS = "workflows.core.tasks.send_notifications"
 
 
 def queue_sending() -> None:
-    """After commit, queue the task that sends every notice still unsent."""
-    transaction.on_commit(_queue_sending)
+    """After commit, queue the task that sends every notice still unsent. A broker outage must
+    not fail the action that recorded them: the error is logged and the scheduled send
+    delivers them later (robust)."""
+    transaction.on_commit(_queue_sending, robust=True)
 
 
 def _queue_sending() -> None:
