@@ -88,12 +88,12 @@ def add_accepted_reports(*, year: int, plans: list[Plan]) -> int:
     """Accepted yearly results reports of the plans' units for the year, with resources and,
     for districts, children per commune and category: what consolidation sums (IV.1.d)."""
     obligations = list(unit_reports(year=year).filter(unit__plan__in=plans).select_related("unit"))
-    members = dict(
-        ((unit, role), user)
+    members = {
+        (unit, role): user
         for unit, role, user in Membership.objects.filter(
             unit_id__in=[o.unit_id for o in obligations], role__code__in=("officer", "leader")
         ).values_list("unit_id", "role__code", "user_id")
-    )
+    }
     reports = Report.objects.bulk_create(
         Report(
             obligation=o,

@@ -141,25 +141,29 @@ def markdown(results: dict) -> str:
     lines = [
         f"# Benchmark results ({'quick' if run['quick'] else 'full'} run)",
         "",
-        f"Run {run['date']} on {run['machine']['cpu']} ({run['machine']['cores']} cores, "
-        f"{run['machine']['memory_gb']:.0f} GB), PostgreSQL {run['machine']['postgresql']}, "
-        f"commit {run['commit']}; load average {run['load_average_start']} at start, "
-        f"{run['load_average_end']} at end (a shared machine: compare ratios, which come from "
-        "one run).",
+        (
+            f"Run {run['date']} on {run['machine']['cpu']} ({run['machine']['cores']} cores, "
+            f"{run['machine']['memory_gb']:.0f} GB), PostgreSQL {run['machine']['postgresql']}, "
+            f"commit {run['commit']}; load average {run['load_average_start']} at start, "
+            f"{run['load_average_end']} at end (a shared machine: compare ratios, which come from "
+            "one run)."
+        ),
         "",
-        f"Scale S={scale['scale']}: {scale['provinces']} provinces, "
-        f"{scale['target_communes']:,} target communes, "
-        f"{scale['counts']['aid_requests']:,} aid requests, "
-        f"{scale['counts']['tasks']:,} viewflow tasks "
-        f"({scale['counts']['open_human_tasks']:,} open human tasks), "
-        f"{scale['counts']['audit_events']:,} audit events; "
-        f"{scale['templates']} requests made through the services, the rest cloned from them; "
-        f"generated in {scale['seconds']['total']:.0f} s.",
+        (
+            f"Scale S={scale['scale']}: {scale['provinces']} provinces, "
+            f"{scale['target_communes']:,} target communes, "
+            f"{scale['counts']['aid_requests']:,} aid requests, "
+            f"{scale['counts']['tasks']:,} viewflow tasks "
+            f"({scale['counts']['open_human_tasks']:,} open human tasks), "
+            f"{scale['counts']['audit_events']:,} audit events; "
+            f"{scale['templates']} requests made through the services, the rest cloned from them; "
+            f"generated in {scale['seconds']['total']:.0f} s."
+        ),
         "",
         f"| Figure | Value | Target | Met | {_previous_heading(previous)} |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for target in map(lambda t: Target(**t), results["targets"]):
+    for target in (Target(**t) for t in results["targets"]):
         lines.append(
             f"| {target.figure} | {_number(target.value, target.unit)} | "
             f"{target.sense} {_number(target.limit, target.unit)} | {_met(target)} | "
@@ -189,12 +193,14 @@ def _p1_lines(p1: dict) -> list[str]:
     pgbench = p1["pgbench"]
     lines += [
         "",
-        f"Per human step: ours {ours['per_human_step']['statements']:.1f} SQL statements, "
-        f"{ours['per_human_step']['transaction_statements']:.1f} transaction statements, "
-        f"{ours['per_human_step']['commits']:.2f} commits; plain viewflow "
-        f"{viewflow['per_human_step']['statements']:.0f}, "
-        f"{viewflow['per_human_step']['transaction_statements']:.0f}, "
-        f"{viewflow['per_human_step']['commits']:.0f}.",
+        (
+            f"Per human step: ours {ours['per_human_step']['statements']:.1f} SQL statements, "
+            f"{ours['per_human_step']['transaction_statements']:.1f} transaction statements, "
+            f"{ours['per_human_step']['commits']:.2f} commits; plain viewflow "
+            f"{viewflow['per_human_step']['statements']:.0f}, "
+            f"{viewflow['per_human_step']['transaction_statements']:.0f}, "
+            f"{viewflow['per_human_step']['commits']:.0f}."
+        ),
         "",
         "| action | SQL statements | transaction statements |",
         "| --- | --- | --- |",
@@ -248,8 +254,10 @@ def _p3_lines(p3: dict) -> list[str]:
         return []
     lines = [
         "",
-        f"## P3 overdue scan ({p3['obligations']:,} obligations, "
-        f"{p3['outstanding']:,} outstanding)",
+        (
+            f"## P3 overdue scan ({p3['obligations']:,} obligations, "
+            f"{p3['outstanding']:,} outstanding)"
+        ),
         "",
         "| run | scan (record and enqueue) | statements | enqueued | then sending (worker) |",
         "| --- | --- | --- | --- | --- |",
@@ -264,9 +272,11 @@ def _p3_lines(p3: dict) -> list[str]:
         )
     lines += [
         "",
-        "With every other outstanding duty marked submitted (rolled back) the scan took "
-        f"{p3['scan_statements_with_half_outstanding']} statements. Sending is the queued "
-        "task a worker runs after the scan commits: one digest email per recipient.",
+        (
+            "With every other outstanding duty marked submitted (rolled back) the scan took "
+            f"{p3['scan_statements_with_half_outstanding']} statements. Sending is the queued "
+            "task a worker runs after the scan commits: one digest email per recipient."
+        ),
     ]
     return lines
 

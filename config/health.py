@@ -54,7 +54,7 @@ def check_broker() -> str:
         connection_.ensure_connection(
             max_retries=1, interval_start=0, interval_step=0, timeout=BROKER_TIMEOUT
         )
-    except Exception as error:  # kombu re-raises the transport's errors as its own
+    except Exception as error:  # noqa: BLE001 (kombu re-raises each transport's errors as its own)
         logger.warning("Health: broker unavailable: %s", error)
         return "error"
     finally:

@@ -88,7 +88,7 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
         keys = [f"password-reset:ip:{client_ip(request)}"]
         if email:
             keys.append(f"password-reset:email:{email}")
-        if not all([_within_limit(key, limit, window) for key in keys]):
+        if not all(_within_limit(key, limit, window) for key in keys):
             logger.warning("Password reset throttled for %s", client_ip(request))
             return render(
                 request,

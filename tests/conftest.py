@@ -40,7 +40,7 @@ def make_member(plan):
     ):
         user = get_user_model().objects.create_user(
             username=username or f"{unit_code}-{role}-{next(_usernames)}",
-            password="x",  # noqa: S106
+            password="x",
             email=f"{unit_code}.{role}.{next(_usernames)}@example.org",
         )
         grant_membership(

@@ -19,7 +19,7 @@ from agencies.management.commands.seed_demo import DEMO_PASSWORD
 from config.security import client_ip
 
 START = dt.datetime(2025, 3, 3, 9, tzinfo=dt.timezone(dt.timedelta(hours=7)))
-PASSWORD = "the-right-one-2025"  # noqa: S105
+PASSWORD = "the-right-one-2025"
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import partial
-from glob import glob
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -185,9 +185,8 @@ def statements_of_baseline() -> dict:
 
 def pgbench_program() -> str | None:
     """pgbench on PATH, or in a PostgreSQL installation of Debian's layout."""
-    return shutil.which("pgbench") or next(
-        iter(sorted(glob("/usr/lib/postgresql/*/bin/pgbench"), reverse=True)), None
-    )
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"), reverse=True)
+    return shutil.which("pgbench") or (str(found[0]) if found else None)
 
 
 def pgbench_tps(server: Server, database: str, *, duration: float) -> dict:

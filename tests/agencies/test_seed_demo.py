@@ -15,7 +15,7 @@ from agencies.models import Membership, Responsibility, Unit
 from agencies.selectors import units_for_user
 from tests.conftest import PLAN_FILE
 
-PASSWORD = "demo12345"  # noqa: S105
+PASSWORD = "demo12345"
 
 
 def seed() -> str:

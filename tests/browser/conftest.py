@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from django.db import connections
@@ -16,7 +17,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 @pytest.fixture
 def browser_page(live_server, settings, tmp_path):
     """A fresh headless chromium page; skipped where chromium is absent, except in CI."""
-    if not os.path.exists(CHROMIUM):
+    if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail("chromium is required in CI (.ci/run installs it)")
         pytest.skip("chromium is not installed")
@@ -45,7 +46,7 @@ def browser_page(live_server, settings, tmp_path):
         page.base_url = live_server.url
         yield page
         shots = os.environ.get("BROWSER_SCREENSHOTS")  # a folder to keep the last page in
-        page.screenshot(path=os.path.join(shots or tmp_path, "last.png"), full_page=True)
+        page.screenshot(path=Path(shots or tmp_path) / "last.png", full_page=True)
         browser.close()
         # ORM calls made while Playwright's loop runs get their own connection (asgiref
         # contexts): close it here, or the test database cannot be dropped at the end.

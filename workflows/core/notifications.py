@@ -161,6 +161,7 @@ def record_selected(
     subject_text, recipient_text = f"CAST({row('subject')} AS TEXT)", f"CAST({to} AS TEXT)"
     columns: tuple[str, ...] = ("recipient", "kind", "subject_type", "subject_id", "day", "key")
     columns += ("title", "body", "url", "created")
+    # Only quoted names and rendered placeholders are formatted in; every value is a parameter.
     sql = f"""{ops.insert_statement(on_conflict=OnConflict.IGNORE)}
         {ops.quote_name(Notification._meta.db_table)}
         ({", ".join(ops.quote_name(_column(name)) for name in columns)})
@@ -172,7 +173,7 @@ def record_selected(
             %s
         FROM ({inner_sql}) r JOIN (VALUES {values}) t ON {join} {people}
         ORDER BY {order}
-        {ops.on_conflict_suffix_sql([], OnConflict.IGNORE, None, None)}"""
+        {ops.on_conflict_suffix_sql([], OnConflict.IGNORE, None, None)}"""  # noqa: S608
     params = [
         kind,
         subject_type,

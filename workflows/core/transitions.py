@@ -318,7 +318,8 @@ def act_outside_step(
     declaration, declared = _declared(model, action)
     if declared.reason:
         comment = require_reason(comment)
-    assert declared.matrix_step, f"{action} is an action of a step, not outside one"
+    if not declared.matrix_step:
+        raise LookupError(f"{action} is an action of a step, not one outside the steps")
     actor = require_actor(
         user=user,
         process=declaration.matrix_process,

@@ -225,7 +225,7 @@ def test_overlap_is_flagged_until_resolved(cast, new_request):
     to_approval(cast, first)
     second = new_request()
     to_consolidation(cast, second)
-    with pytest.raises(RuleViolation, match="II.4"):
+    with pytest.raises(RuleViolation, match=r"II\.4"):
         services.consolidate(
             user=cast.dolisa_officer, request_id=second.pk, funding_source=source("donor_pledge")
         )
@@ -254,7 +254,7 @@ def test_overlap_is_flagged_until_resolved(cast, new_request):
 def test_state_budget_cannot_fund_children(cast, new_request):
     aid = new_request()
     to_consolidation(cast, aid)
-    with pytest.raises(RuleViolation, match="III.2"):
+    with pytest.raises(RuleViolation, match=r"III\.2"):
         services.consolidate(
             user=cast.dolisa_officer, request_id=aid.pk, funding_source=source("state_budget")
         )

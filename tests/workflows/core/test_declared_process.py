@@ -62,7 +62,7 @@ def people(tmp_path) -> dict:
     }
     users = {}
     for name, (unit, role, valid_to) in memberships.items():
-        users[name] = get_user_model().objects.create_user(username=name, password="x")  # noqa: S106
+        users[name] = get_user_model().objects.create_user(username=name, password="x")
         grant_membership(
             user=users[name],
             unit=Unit.objects.get(code=unit),
@@ -142,8 +142,17 @@ def test_a_declared_process_gets_inbox_action_pages_permissions_and_audit(people
     assert not Task.objects.filter(process=note.process, status__in=["NEW", "ASSIGNED"]).exists()
 
     events = [
-        (e.action, e.actor.username, e.unit.code, e.role, e.clause, e.step, e.from_status)
-        + (e.to_status, e.comment)
+        (
+            e.action,
+            e.actor.username,
+            e.unit.code,
+            e.role,
+            e.clause,
+            e.step,
+            e.from_status,
+            e.to_status,
+            e.comment,
+        )
         for e in timeline_for(note)
     ]
     assert events == [

@@ -246,8 +246,10 @@ def test_notice_texts_name_the_duty_unit_and_days_in_the_plans_language(cast, wo
     english_unit = unit.name_en or unit.name_vi
     assert {n.title for n in told} == {f"Overdue: {what.name_en} 2023 of {english_unit}"}
     assert {n.body for n in told} == {
-        f"{what.name_en} for 2023 of {english_unit} was due before 30/12/2023 and has not been "
-        f"submitted: 1 day overdue (clause {what.clause.code})."
+        (
+            f"{what.name_en} for 2023 of {english_unit} was due before 30/12/2023 and has not been "
+            f"submitted: 1 day overdue (clause {what.clause.code})."
+        )
     }
     other = Notification.objects.filter(kind=OVERDUE, subject_id=duty("d-bac-ai").pk).first()
     assert other.title.endswith(duty("d-bac-ai").unit.name_en or duty("d-bac-ai").unit.name_vi)

@@ -187,7 +187,7 @@ def test_consolidate_approve_acknowledge_and_reopen(cast):
     services.update_consolidation(
         user=cast["dolisa", "officer"], provincial_id=provincial.pk, narrative="Tổng hợp 2023"
     )
-    with pytest.raises(RuleViolation, match="V.1"):  # 15 units neither accepted nor waived
+    with pytest.raises(RuleViolation, match=r"V\.1"):  # 15 units neither accepted nor waived
         services.submit_consolidation(user=cast["dolisa", "officer"], provincial_id=provincial.pk)
     with pytest.raises(PermissionDenied):  # only DOLISA's leader waives (V.2)
         services.waive_obligation(
