@@ -11,3 +11,9 @@ class ReportingConfig(ProcessAppConfig):
     name = "workflows.reporting"
     label = "reporting"
     verbose_name = _("Reporting")
+
+    def unheld_duties(self, day):
+        """Outstanding duties whose unit no longer exists on the day (check_plan)."""
+        from .selectors import unheld_duties
+
+        return unheld_duties(day)

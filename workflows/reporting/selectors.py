@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from agencies.models import Membership, ObligationDefinition, Plan, Responsibility, Unit
 from agencies.selectors import memberships_of, today, units_for_user
@@ -452,3 +453,33 @@ def places_of(unit: Unit) -> QuerySet[Unit]:
     """A unit with communes under it reports only those, others any commune (IV.12.b, V.1)."""
     below = communes().filter(pk__in=units_below(unit))
     return below if below.exists() else communes()
+
+
+def unheld_duties(day: dt.date) -> list[str]:
+    """This year's duties of the plans in force that nobody could owe: a unit kind the duty
+    names of which no unit exists on its due day, or a named unit that no longer exists then
+    (check_plan)."""
+    problems = []
+    definitions = ObligationDefinition.objects.filter(
+        plan__period_start__lte=day.year, plan__period_end__gte=day.year
+    ).prefetch_related("units")
+    for definition in definitions.order_by("code"):
+        if definition.recurrence == ObligationDefinition.Recurrence.ONCE:
+            continue  # a one-off duty was owed once, by the units of its day
+        if not (definition.first_year or 0) <= day.year <= (definition.last_year or 0):
+            continue
+        due = definition.due_before(day.year)
+        units = Unit.objects.valid_on(due)
+        missing = [k for k in definition.unit_kinds if not units.filter(kind=k).exists()]
+        missing += [u.code for u in definition.units.all() if not u.is_valid_on(due)]
+        problems += [
+            _("duty %(duty)s %(year)d: no %(who)s exists on its due day %(due)s")
+            % {
+                "duty": definition.code,
+                "year": day.year,
+                "who": who,
+                "due": due.strftime("%d/%m/%Y"),
+            }
+            for who in missing
+        ]
+    return problems
