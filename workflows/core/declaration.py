@@ -25,6 +25,7 @@ BUILT_IN_LABELS: dict[str, Label] = {
     "create": _("Created"),
     "edit": _("Edited"),
     "reassign": _("Reassigned"),
+    "release": _("Returned to the queue"),
 }
 
 

@@ -19,13 +19,14 @@ from viewflow.workflow import STATUS
 from viewflow.workflow.models import Process, Task
 
 from agencies.models import Unit
-from agencies.selectors import Actor, permissions_of
+from agencies.selectors import Actor, has_membership, permissions_of
 
-from .declaration import Action, ProcessDeclaration, declaration_of
+from .declaration import Action, ProcessDeclaration, declaration_of, declaration_of_flow
 from .errors import Conflict, PermissionDenied
 from .models import AuditEvent, ProcessRecord
 from .nodes import actor_data
 from .permissions import require_actor
+from .selectors import supervises, supervisor_role
 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED)
 
@@ -108,9 +109,9 @@ def _record_event(
     data: dict | None = None,
     actor: dict | None = None,
 ) -> AuditEvent:
-    """Append one audit event; the unit, role and clause come from the task's actor, or from
-    `actor` (see nodes.actor_data) for an action that no task carries."""
-    if task is not None:
+    """Append one audit event; the unit, role and clause come from `actor` (see
+    nodes.actor_data) when given, else from the task's actor."""
+    if task is not None and actor is None:
         actor = task.data.get("actor", {})
     actor = actor or {}
     return AuditEvent.objects.create(
@@ -357,3 +358,121 @@ def act_outside_step(
         actor=actor_data(actor),
     )
     return actor
+
+
+# --- live work follows units and people (issue #10, item 5) ---------------------------------
+
+
+def record_of_process(process: Process) -> ProcessRecord:
+    """The record a process routes: its artifact, which the door binds at the start, else the
+    record of the process's declared model that points at it."""
+    record = process.artifact
+    if record is None:
+        declaration = declaration_of_flow(process.flow_class)
+        if declaration is None:
+            raise LookupError(f"process {process.pk} routes no declared record")
+        record = declaration.model._default_manager.get(process_id=process.pk)
+    return record
+
+
+def _locked_task(task_id: int) -> tuple[Process, Task, ProcessRecord]:
+    """Inside a transaction: the task's process locked, then the task read after the lock, and
+    the record it works on (Task.DoesNotExist for an unknown or non-human task)."""
+    human = Task.objects.filter(flow_task_type="HUMAN")
+    process = lock_process(human.filter(pk=task_id).values_list("process_id", flat=True).get())
+    task = human.select_related("owner").get(pk=task_id)
+    task.process = process
+    return process, task, record_of_process(process)
+
+
+def _task_unit(task: Task) -> tuple[Unit, str]:
+    """The unit (with its plan) and the role whose queue the task waits in."""
+    actor = task.data.get("actor") or {}
+    if not actor.get("unit_id") or not actor.get("role"):
+        raise LookupError(f"task {task.pk} names no unit and role")
+    return Unit.objects.select_related("plan").get(pk=actor["unit_id"]), actor["role"]
+
+
+def _no_longer_open() -> Conflict:
+    return Conflict(
+        _("This step is no longer open: someone else has acted on it, reload the page.")
+    )
+
+
+@transaction.atomic
+def release_task(*, task_id: int, by=None, reason: str, if_owner=None) -> Task:
+    """Put a taken task back in its unit and role's queue (no owner, status NEW), audited as
+    "release" on its record under the task's unit, role and clause, with the former owner in
+    the data. `by` None is the product itself (a membership ended); a person releasing must be
+    the owner or a supervisor of the task's unit. With `if_owner`, only while that user still
+    holds it (a sweep's read may be stale). Conflict when the task is not taken any more."""
+    reason = require_reason(reason)
+    process, task, record = _locked_task(task_id)
+    if task.status not in OPEN:
+        raise _no_longer_open()
+    if task.status != STATUS.ASSIGNED or task.owner_id is None:
+        raise Conflict(_("Nobody has taken this task: it is already in its unit's queue."))
+    if if_owner is not None and task.owner_id != if_owner.pk:
+        raise Conflict(_("This task has been given to another officer since."))
+    if by is not None and task.owner_id != by.pk and not supervises(by, _task_unit(task)[0]):
+        raise PermissionDenied(
+            _("Only the officer who holds this task or a supervisor of its unit may release it.")
+        )
+    former = task.owner_id
+    task.owner, task.status, task.assigned = None, STATUS.NEW, None
+    task.save(update_fields=["owner", "status", "assigned"])
+    status = getattr(record, "status", "")
+    _record_event(
+        subject=record,
+        action="release",
+        user=by,
+        task=task,
+        process=process,
+        from_status=status,
+        to_status=status,
+        comment=reason,
+        data={"from_owner": former},
+    )
+    return task
+
+
+@transaction.atomic
+def reassign_task(*, user, task_id: int, to_user, reason: str) -> Task:
+    """A supervisor of the task's unit (the role its plan's rules name `supervisor_role`) gives
+    an open task to a current member of the task's unit and role, audited as "reassign" under
+    the unit, the supervisor's role and the task's clause, with the former and the new owner in
+    the data. PermissionDenied for anyone else or for a target without the unit and role today;
+    Conflict when the task is no longer open."""
+    reason = require_reason(reason)
+    process, task, record = _locked_task(task_id)
+    unit, role = _task_unit(task)
+    if not supervises(user, unit):
+        raise PermissionDenied(
+            _("Only a supervisor of %(unit)s may reassign its tasks.") % {"unit": unit.name}
+        )
+    if task.status not in OPEN:
+        raise _no_longer_open()
+    if not to_user.is_active or not has_membership(to_user, unit=unit, role=role):
+        raise PermissionDenied(
+            _("%(user)s does not hold the unit and role of this task today.")
+            % {"user": to_user.get_full_name() or to_user.get_username()}
+        )
+    if task.owner_id == to_user.pk:
+        raise Conflict(_("This task is already assigned to this officer."))
+    former = task.owner_id
+    task.owner, task.status, task.assigned = to_user, STATUS.ASSIGNED, timezone.now()
+    task.save(update_fields=["owner", "status", "assigned"])
+    status = getattr(record, "status", "")
+    _record_event(
+        subject=record,
+        action="reassign",
+        user=user,
+        task=task,
+        process=process,
+        from_status=status,
+        to_status=status,
+        comment=reason,
+        data={"from_owner": former, "to_owner": to_user.pk},
+        actor={**task.data.get("actor", {}), "role": supervisor_role(unit)},
+    )
+    return task
