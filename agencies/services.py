@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .models import Membership, Role, Unit
-from .selectors import forget_memberships
+from .selectors import forget_memberships, today
+from .signals import membership_ended
 
 
 def membership_period(
@@ -41,6 +42,7 @@ def grant_membership(
         user=user, unit=unit, role=role_obj, valid_from=valid_from, valid_to=valid_to
     )
     forget_memberships(user)
+    _announce_end(membership)
     return membership
 
 
@@ -58,8 +60,40 @@ def change_membership(
     membership = Membership.objects.select_for_update().get(pk=membership_id)
     role_obj = role if isinstance(role, Role) else Role.objects.get(code=role)
     valid_from, valid_to = membership_period(unit=unit, valid_from=valid_from, valid_to=valid_to)
+    former = (membership.user, membership.unit, membership.role)
     membership.user, membership.unit, membership.role = user, unit, role_obj
     membership.valid_from, membership.valid_to = valid_from, valid_to
     membership.save()
     forget_memberships(user)
+    if former != (user, unit, role_obj):  # the former holder, unit or role no longer hold it
+        former_user, former_unit, former_role = former
+        forget_memberships(former_user)
+        yesterday = today() - dt.timedelta(days=1)
+        _announce_end(
+            membership, user=former_user, unit=former_unit, role=former_role, ended_on=yesterday
+        )
+    _announce_end(membership)
     return membership
+
+
+def _announce_end(
+    membership: Membership,
+    *,
+    user=None,
+    unit: Unit | None = None,
+    role: Role | None = None,
+    ended_on: dt.date | None = None,
+) -> None:
+    """Send `membership_ended` when the membership (or its former user, unit and role) ends on
+    or before today; a later end is found by the daily sweep of workflows.core."""
+    ended_on = ended_on or membership.valid_to
+    if ended_on is None or ended_on > today():
+        return
+    membership_ended.send(
+        sender=Membership,
+        membership=membership,
+        user=user or membership.user,
+        unit=unit or membership.unit,
+        role=role or membership.role,
+        ended_on=ended_on,
+    )

@@ -1,6 +1,8 @@
-"""Any change to plan data (loadplan, the admin) makes every process re-read the matrix."""
+"""Any change to plan data (loadplan, the admin) makes every process re-read the matrix; a
+membership that ends is announced, so that the work its holder had taken can move on."""
 
 from django.db.models.signals import post_delete, post_save
+from django.dispatch import Signal
 
 from .models import Category, Clause, Responsibility, Role, Unit
 from .selectors import bump_matrix_version
@@ -19,3 +21,10 @@ for model in MATRIX_MODELS:
     post_delete.connect(
         matrix_changed, sender=model, dispatch_uid=f"matrix-delete-{model.__name__}"
     )
+
+
+# Sent by agencies.services when a membership ends on or before today (or no longer holds its
+# former unit and role), inside the transaction that saved it, with `membership`, `user`,
+# `unit`, `role` (the Role that ended) and `ended_on` (its last day). Processes listen: the
+# tasks the user had taken in that unit and role go back to its queue (workflows.core).
+membership_ended = Signal()

@@ -215,6 +215,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflows.reporting.tasks.scan_obligations",
         "schedule": crontab(minute=20),
     },
+    # tasks taken by people whose membership has ended go back to their unit's queue, daily
+    "release-departed-tasks": {
+        "task": "workflows.core.tasks.release_departed_tasks",
+        "schedule": crontab(minute=15, hour=0),
+    },
 }
 
 EMAIL_BACKEND = env(

@@ -15,6 +15,14 @@ class CoreConfig(AppConfig):
     verbose_name = _("Workflow core")
     default_auto_field = "django.db.models.BigAutoField"
 
+    def ready(self) -> None:
+        from agencies.signals import membership_ended
+
+        from .departures import release_on_membership_end
+
+        # A membership that ends gives the tasks its holder had taken back to the unit's queue.
+        membership_ended.connect(release_on_membership_end, dispatch_uid="core-release-on-end")
+
 
 class ProcessAppConfig(AppConfig):
     """A process package: its `actions` module declares the process once (declaration.py);

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from viewflow.workflow.timers import fire_due_timers
 
+from . import departures
 from .notifications import send_pending
 
 RETRY = {
@@ -26,3 +27,9 @@ def fire_timers() -> int:
 def send_notifications() -> int:
     """Send what an earlier run recorded but could not send (mail server down, worker killed)."""
     return send_pending()
+
+
+@shared_task(**RETRY)
+def release_departed_tasks() -> int:
+    """Give back to their queues the tasks of people whose membership ended since (daily)."""
+    return departures.release_departed_tasks()
