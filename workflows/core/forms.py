@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -32,3 +34,31 @@ class CommentForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    """A person by name, for choosing who takes a task."""
+
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class ReassignForm(forms.Form):
+    """A supervisor hands an open task to a member of its unit and role, saying why. The
+    choices are the current members (the page); the door decides who may receive it."""
+
+    to_user = MemberChoiceField(queryset=None, label=_("Assign to"))
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.members = members
+
+    @property
+    def members(self):
+        """The people the form offers (and accepts)."""
+        return cast(forms.ModelChoiceField, self.fields["to_user"]).queryset
+
+    @members.setter
+    def members(self, queryset) -> None:
+        cast(forms.ModelChoiceField, self.fields["to_user"]).queryset = queryset

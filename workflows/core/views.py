@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -15,14 +16,25 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+from viewflow.workflow.models import Task
 
-from .declaration import Action, ProcessDeclaration
+from .declaration import Action, ProcessDeclaration, declaration_of
 from .errors import Conflict, NoResponsibleUnit, PermissionDenied, RuleViolation
+from .forms import ReassignForm
 from .inbox import task_rows
 from .permissions import require_actor
-from .selectors import actionable_tasks, archived_tasks, open_tasks, with_actors
+from .selectors import (
+    actionable_tasks,
+    archived_tasks,
+    current_members,
+    open_tasks,
+    supervised_unit_ids,
+    supervises,
+    with_actors,
+)
 from .timeline import timeline_for
-from .transitions import users_task
+from .transitions import OPEN, reassign_task, record_of_process, users_task
 
 PAGE = 25
 # What an inbox row reads of a task; the rest (JSON data, token) is not loaded.
@@ -34,18 +46,22 @@ def door_errors(view):
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
-        # An action's URL is its record's URL and "act/<action>/": the way back.
-        back = request.path.rpartition("act/")[0] or None
         try:
             return view(request, *args, **kwargs)
         except PermissionDenied as exc:
-            context = {"message": str(exc), "back": back}
+            context = {"message": str(exc), "back": _back(request)}
             return render(request, "core/refused.html", context, status=403)
         except (Conflict, RuleViolation, NoResponsibleUnit) as exc:
-            context = {"message": str(exc), "back": back}
+            context = {"message": str(exc), "back": _back(request)}
             return render(request, "core/refused.html", context, status=409)
 
     return wrapped
+
+
+def _back(request) -> str | None:
+    """The record a refused action came from: what the view found (`request.record_url`), or
+    an action URL's record URL (`<record>/act/<action>/`)."""
+    return getattr(request, "record_url", None) or request.path.rpartition("act/")[0] or None
 
 
 def errors_into(form, exc: ValidationError) -> None:
@@ -102,12 +118,84 @@ def record_context(request, declaration: ProcessDeclaration, record) -> dict[str
         "step": step,
         "act_url": f"{declaration.url_namespace}:act",
         "actions": [{"action": a, "form": None if a.page else _form(a, record)} for a in actions],
-        "open_tasks": with_actors(open_tasks(process_id)) if process_id else [],
+        "open_tasks": _with_reassign(request.user, with_actors(open_tasks(process_id)))
+        if process_id
+        else [],
         "step_labels": declaration.step_labels,
         "timeline": timeline_for(record) if record is not None else [],
         "action_labels": declaration.action_labels,
         "status_labels": declaration.status_labels,
     }
+
+
+def _members(task: Task, unit):
+    """Who the task may be handed to: the current members of its unit and role but its owner."""
+    return current_members(unit=unit, role=task.data["actor"]["role"]).exclude(pk=task.owner_id)
+
+
+def _reassign_form(task: Task, unit) -> ReassignForm:
+    return ReassignForm(members=_members(task, unit), prefix=f"reassign-{task.pk}")
+
+
+def _with_reassign(user, rows: list[dict]) -> list[dict]:
+    """Each open task with the reassign form when the user supervises its unit, else None
+    (one query for the units the user supervises; the door checks again)."""
+    supervised = supervised_unit_ids(user) if rows else set()
+    for row in rows:
+        unit = row["unit"]
+        mine = unit is not None and unit.pk in supervised
+        row["reassign"] = _reassign_form(row["task"], unit) if mine else None
+    return rows
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@door_errors
+def reassign(request, task_id: int):
+    """A supervisor of the task's unit gives the open task to a current member of its unit and
+    role (the door: transitions.reassign_task), then back to the record. GET shows the form on
+    its own page; an invalid form comes back with its errors (400)."""
+    task = get_object_or_404(Task.objects.filter(flow_task_type="HUMAN"), pk=task_id)
+    record = record_of_process(task.process)
+    setattr(request, "record_url", record.get_absolute_url())  # noqa: B010 (door_errors' way back)
+    unit = with_actors([task])[0]["unit"]
+    if unit is None or not supervises(request.user, unit):
+        raise PermissionDenied(_("Only a supervisor of the task's unit may reassign it."))
+    if task.status not in OPEN:
+        raise Conflict(
+            _("This step is no longer open: someone else has acted on it, reload the page.")
+        )
+    status = 200
+    form = _reassign_form(task, unit)
+    if request.method == "POST":
+        # Anyone active may be named: the door refuses who lacks the unit and role, with why.
+        everyone = get_user_model()._default_manager.filter(is_active=True)
+        form = ReassignForm(request.POST, members=everyone, prefix=form.prefix)
+        if form.is_valid():
+            try:
+                reassign_task(
+                    user=request.user,
+                    task_id=task.pk,
+                    to_user=form.cleaned_data["to_user"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as exc:
+                errors_into(form, exc)
+            else:
+                messages.success(request, _("The task has been reassigned."))
+                return redirect(record)
+        form.members = _members(task, unit)  # the choices shown again
+        status = 400
+    declaration = declaration_of(type(record))
+    context = {
+        "record": record,
+        "task": task,
+        "unit": unit,
+        "form": form,
+        "declaration": declaration,
+        "step_label": declaration.step_label(task.flow_task.name),
+    }
+    return render(request, "core/reassign.html", context, status=status)
 
 
 def may_take(declaration: ProcessDeclaration, action: Action | str, record, user) -> None:
