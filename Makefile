@@ -44,7 +44,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/djlint templates --lint
 
-# Not part of `make test` until every module checks clean (pyproject.toml, [tool.mypy]).
+# mypy with django-stubs over the product code (pyproject.toml, [tool.mypy]).
 typecheck: install
 	$(VENV)/bin/mypy agencies config workflows
 
@@ -52,7 +52,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: lint
+test: lint typecheck
 	DATABASE_URL=sqlite://:memory: $(PY) manage.py makemigrations --check --dry-run --settings=config.settings.test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
