@@ -154,6 +154,17 @@ class Unit(Validity, Bilingual):
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="units")
     code = models.SlugField(_("code"), max_length=64, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=UnitKind.choices, db_index=True)
+    official_code = models.CharField(
+        _("official code"),
+        max_length=10,
+        blank=True,
+        db_index=True,
+        help_text=_(
+            "the statistics office's code of an administrative unit, e.g. 22786 (QĐ 19/2025/QĐ-TTg "
+            "from 01/07/2025; the codes of QĐ 124/2004/QĐ-TTg before). Not unique: a new commune "
+            "takes the code of one of its old parts."
+        ),
+    )
     parent = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -355,3 +366,104 @@ class ObligationDefinition(Bilingual):
         if year is None or self.due_month is None or self.due_day is None:
             raise ValueError(f"yearly duty {self.code} needs a year, a due day and a due month")
         return dt.date(year + self.due_year_offset, self.due_month, self.due_day)
+
+
+class SuccessionQuerySet(models.QuerySet):
+    def in_force_on(self, day: dt.date) -> SuccessionQuerySet:
+        """Successions that apply on the date: in effect and not ended by a plan load."""
+        return self.filter(
+            Q(effective_on__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+        )
+
+
+class Succession(models.Model):
+    """A dated hand-over of work between units (the 2025 reorganisation): from `effective_on`,
+    the successor holds what the predecessor held, all of it or, when functions moved, only the
+    listed matrix steps and duties. A unit that is still valid on a date keeps its own work;
+    agencies.selectors.successors_of follows the successions of units that have ended."""
+
+    class Kind(models.TextChoices):
+        MERGED_INTO = "merged_into", _("merged into")
+        SPLIT = "split", _("split")
+        RENAMED = "renamed", _("renamed")
+        FUNCTIONS_MOVED = "functions_moved", _("functions moved")
+        DISSOLVED_INTO = "dissolved_into", _("dissolved into")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="successions")
+    predecessor = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="successions_from",
+        verbose_name=_("predecessor"),
+    )
+    successor = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="successions_to", verbose_name=_("successor")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    part = models.CharField(
+        _("part"),
+        max_length=255,
+        blank=True,
+        help_text=_('of a split: the part this successor takes, e.g. "thôn Phú Thọ"'),
+    )
+    main = models.BooleanField(
+        _("takes the remainder"),
+        default=False,
+        help_text=_("of a split: this successor takes what no other part names"),
+    )
+    steps = models.JSONField(
+        _("matrix steps"),
+        default=list,
+        blank=True,
+        help_text=_('when functions moved: the "process.step" steps that move'),
+    )
+    duties = models.JSONField(
+        _("duties"),
+        default=list,
+        blank=True,
+        help_text=_("when functions moved: the codes of the obligations that move"),
+    )
+    effective_on = models.DateField(_("effective on"), help_text=_("the successor takes over"))
+    valid_to = models.DateField(
+        _("ended on"),
+        null=True,
+        blank=True,
+        help_text=_("set by loadplan when the succession is no longer in the plan file"),
+    )
+    act = models.CharField(_("act"), max_length=100, help_text=_("e.g. 1667/NQ-UBTVQH15"))
+    act_date = models.DateField(_("act dated"), null=True, blank=True)
+    act_clause = models.CharField(
+        _("article and clause"), max_length=100, blank=True, help_text=_("e.g. Điều 1 khoản 48")
+    )
+    note = models.TextField(_("note"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    objects = SuccessionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("succession")
+        verbose_name_plural = _("successions")
+        ordering = ["effective_on", "position", "id"]
+        indexes = [models.Index(fields=["predecessor", "effective_on"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["predecessor", "successor", "effective_on"],
+                name="succession_unique_per_day",
+            ),
+            models.CheckConstraint(
+                condition=~Q(predecessor=F("successor")), name="succession_to_another_unit"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="split") | (Q(part="") & Q(main=False)),
+                name="succession_part_only_of_a_split",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.predecessor.code} → {self.successor.code} ({self.kind}, {self.act})"
+
+    def moves(self, *, step: str | None, duty: str | None) -> bool:
+        """Whether this functions_moved succession moves the step or the duty."""
+        return (step is not None and step in self.steps) or (
+            duty is not None and duty in self.duties
+        )

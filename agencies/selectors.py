@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from .models import CommuneClassification, Membership, Plan, Responsibility, Unit
+from .models import CommuneClassification, Membership, Plan, Responsibility, Succession, Unit
 
 PERMISSION_PREFIX = "agencies.act"
 
@@ -194,3 +194,114 @@ def target_communes(*, district: Unit | None = None, on: dt.date | None = None) 
     if district is not None:
         communes = communes.filter(parent=district)
     return communes.order_by("name_vi")
+
+
+# Successions (the 2025 reorganisation) ------------------------------------------------------------
+
+
+def _successions_reachable(unit: Unit, day: dt.date) -> dict[int, list[Succession]]:
+    """The successions in force on the day of the unit and of every successor reached from it
+    that has ended too, by predecessor: one query per generation (chains are short: a commune,
+    then its new commune; a department, its March 2025 successor, then the merged province's)."""
+    found: dict[int, list[Succession]] = {}
+    frontier = [] if unit.is_valid_on(day) else [unit.pk]
+    while frontier:
+        rows = (
+            Succession.objects.in_force_on(day)
+            .filter(predecessor_id__in=frontier)
+            .select_related("successor")
+            .order_by("-main", "position", "id")
+        )
+        found |= {pk: [] for pk in frontier}
+        for row in rows:
+            found[row.predecessor_id].append(row)
+        frontier = list(
+            dict.fromkeys(
+                row.successor_id
+                for pk in frontier
+                for row in found[pk]
+                if row.successor_id not in found and not row.successor.is_valid_on(day)
+            )
+        )
+    return found
+
+
+def _taking(
+    successions: list[Succession], *, step: str | None, duty: str | None
+) -> list[Succession]:
+    """Which of a unit's successions take the work asked about: the functions_moved ones that
+    list the step or duty, else the others (merged, split, renamed, dissolved: everything else).
+    Asked about no step or duty, all of them: the others first, then every functions_moved one
+    that moves something."""
+    moved = [row for row in successions if row.kind == Succession.Kind.FUNCTIONS_MOVED]
+    rest = [row for row in successions if row.kind != Succession.Kind.FUNCTIONS_MOVED]
+    if step is None and duty is None:
+        return rest + [row for row in moved if row.steps or row.duties]
+    return [row for row in moved if row.moves(step=step, duty=duty)] or rest
+
+
+def successors_of(
+    unit: Unit, *, on: dt.date, step: str | None = None, duty: str | None = None
+) -> list[Unit]:
+    """The units holding the unit's work on the date: the unit itself while it is valid, else
+    the successors its successions name, followed through every unit that has ended too (an
+    old commune, its new commune; DOLISA, Sở Y tế for the steps that moved, then the merged
+    province's Sở Y tế). `step` ("process.step") and `duty` (an obligation code) ask about one
+    piece of work: a functions_moved succession applies only to the steps and duties it lists.
+    A split gives its main successor (the remainder) first. Empty when nobody holds the work."""
+    found = _successions_reachable(unit, on)
+
+    def holders(node: Unit, path: frozenset[int]) -> list[Unit]:
+        if node.is_valid_on(on):
+            return [node]
+        if node.pk in path:  # a cycle, which the plan file refuses: nobody down this way
+            return []
+        result: list[Unit] = []
+        for row in _taking(found.get(node.pk, []), step=step, duty=duty):
+            for holder in holders(row.successor, path | {node.pk}):
+                if holder not in result:
+                    result.append(holder)
+        return result
+
+    return holders(unit, frozenset())
+
+
+def successor_for(
+    unit: Unit,
+    *,
+    on: dt.date,
+    step: str | None = None,
+    duty: str | None = None,
+    near: Unit | None = None,
+) -> Unit | None:
+    """The one unit holding the unit's work on the date: of several (a district's work passes
+    to each new commune of its communes), the one that also holds `near`'s (a request's
+    commune), else the first that successors_of gives (a split's main successor)."""
+    holders = successors_of(unit, on=on, step=step, duty=duty)
+    if len(holders) > 1 and near is not None:
+        near_holders = successors_of(near, on=on, step=step, duty=duty)
+        for holder in holders:
+            if holder in near_holders:
+                return holder
+    return holders[0] if holders else None
+
+
+def succession_path(unit: Unit, successor: Unit, *, on: dt.date) -> list[Succession]:
+    """The successions crossed on the date from the unit to one of its successors, in order
+    (their acts are what an audit event cites); empty when the successor is the unit itself.
+    Raises ValueError when `successor` does not hold any of the unit's work on that date."""
+    if unit == successor:
+        return []
+    found = _successions_reachable(unit, on)
+    paths: dict[int, list[Succession]] = {unit.pk: []}
+    queue = [unit.pk]
+    while queue:
+        pk = queue.pop(0)
+        for row in found.get(pk, []):
+            if row.successor_id in paths:
+                continue
+            paths[row.successor_id] = [*paths[pk], row]
+            if row.successor_id == successor.pk:
+                return paths[row.successor_id]
+            queue.append(row.successor_id)
+    raise ValueError(f"{successor.code} does not succeed {unit.code} on {on.isoformat()}")
