@@ -22,7 +22,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, TypeVar, overload
 
 import yaml
 from django.db import models, transaction
@@ -151,12 +151,6 @@ class ResponsibilitySpec:
     valid_from: dt.date
     valid_to: dt.date | None
 
-    @property
-    def identity(self) -> tuple:
-        """What makes two rows the same duty; such rows must not overlap in time."""
-        return (self.process, self.step, self.unit, self.unit_kind, self.role, self.category,
-                self.clause)  # fmt: skip
-
 
 @dataclass(frozen=True)
 class EscalationSpec:
@@ -201,10 +195,28 @@ class PlanFile:
     checksum: str
 
 
+class _Coded(Protocol):
+    """A spec named by its code (read-only, as the specs are frozen)."""
+
+    @property
+    def code(self) -> str: ...
+
+
+_T = TypeVar("_T")
+_CodedSpec = TypeVar("_CodedSpec", bound=_Coded)
+
+
 # Reading ---------------------------------------------------------------------------------------
 
+if TYPE_CHECKING:
+    # libyaml's CSafeLoader offers what SafeLoader does; the type checker cannot know which of
+    # the two this installation has, so it checks against SafeLoader.
+    _SafeLoader = yaml.SafeLoader
+else:
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+
+class _StrictLoader(_SafeLoader):
     """A safe YAML loader (libyaml's when installed) that refuses a key given twice in one
     mapping, where PyYAML would keep the last."""
 
@@ -278,9 +290,35 @@ class _Entry:
     def error(self, message: str) -> None:
         self.errors.append(f"{self.where}: {message}")
 
+    @overload
     def _read(
-        self, name: str, convert: Callable[[Any], Any], message: str, default: Any = None, **params
-    ) -> Any:
+        self,
+        name: str,
+        convert: Callable[[Any], _T | None],
+        message: str,
+        default: _T,
+        **params: object,
+    ) -> _T: ...
+
+    @overload
+    def _read(
+        self,
+        name: str,
+        convert: Callable[[Any], _T | None],
+        message: str,
+        default: None = None,
+        **params: object,
+    ) -> _T | None: ...
+
+    def _read(
+        self,
+        name: str,
+        convert: Callable[[Any], _T | None],
+        message: str,
+        default: _T | None = None,
+        **params: object,
+    ) -> _T | None:
+        """The field converted, or `default` when it is missing or refused (with an error)."""
         value = self.raw.get(name)
         if value is None:
             return default
@@ -290,14 +328,16 @@ class _Entry:
             return default
         return converted
 
-    def _read_list(self, name: str, convert: Callable[[Any], Any], message: str, **params) -> tuple:
+    def _read_list(
+        self, name: str, convert: Callable[[Any], _T | None], message: str, **params: object
+    ) -> tuple[_T, ...]:
         value = self.raw.get(name)
         if value is None:
             return ()
         if not isinstance(value, list):
             self.error(_("%(field)s must be a list") % {"field": name})
             return ()
-        items = []
+        items: list[_T] = []
         for index, item in enumerate(value):
             converted = convert(item)
             if converted is None:
@@ -428,8 +468,25 @@ def _where(section: str, index: int, raw: Any) -> str:
     return f'{section}[{index}] (code "{code}")' if isinstance(code, str) else f"{section}[{index}]"
 
 
+class _Due(TypedDict):
+    """An obligation's due rule, as ObligationSpec holds it."""
+
+    due_date: dt.date | None
+    due_day: int | None
+    due_month: int | None
+    due_year_offset: int
+    first_year: int | None
+    last_year: int | None
+
+
 class _Parser:
-    """Builds a PlanFile from loaded YAML, collecting every error before giving up."""
+    """Builds a PlanFile from loaded YAML, collecting every error before giving up.
+
+    A spec is built only from an entry whose required fields could all be read; an entry that
+    lacks one has recorded an error, so the file is refused whatever else it holds. The checks
+    across entries (duplicate codes, references, overlaps, clauses cited) still count every
+    entry that has the values they compare, so that each problem is reported in the same run.
+    """
 
     def __init__(self, data: Any):
         self.data = data
@@ -448,26 +505,25 @@ class _Parser:
         rules = self._rules()
         roles = self._roles()
         clauses = self._clauses()
-        units = self._units()
+        units, unit_codes = self._units()
         clause_codes = {c.code for c in clauses}
-        unit_codes = {u.code for u in units}
         categories = self._categories(clause_codes)
         funding_sources = self._funding_sources(clause_codes)
-        responsibilities = self._responsibilities(
+        responsibilities, cited_by_matrix = self._responsibilities(
             roles={r.code for r in roles},
             clauses=clause_codes,
             units=unit_codes,
             categories={c.code for c in categories},
         )
-        obligations = self._obligations(
+        obligations, cited_by_obligations = self._obligations(
             roles={r.code for r in roles},
             clauses=clause_codes,
             units=unit_codes,
             reminder_days=tuple(rules.get("reminder_days", ())),
         )
-        self._check_out_of_scope(
-            clauses, categories, funding_sources, responsibilities, obligations
-        )
+        cited = {c.clause for c in categories if c.clause is not None}
+        cited.update(s.clause for s in funding_sources if s.clause is not None)
+        self._check_out_of_scope(clauses, cited | cited_by_matrix | cited_by_obligations)
         if self.errors or plan is None:
             raise PlanFileError(self.errors)
         return PlanFile(
@@ -504,6 +560,13 @@ class _Parser:
             else:
                 first[code] = index
 
+    def _keep_unique(
+        self, section: str, specs: list[tuple[int, _CodedSpec]]
+    ) -> tuple[_CodedSpec, ...]:
+        """The specs, after reporting codes given twice."""
+        self._unique(section, ((index, spec.code) for index, spec in specs))
+        return tuple(spec for _index, spec in specs)
+
     def _plan(self) -> PlanSpec | None:
         if self.data.get("plan") is None:
             return None
@@ -520,16 +583,20 @@ class _Parser:
         last_year = entry.integer("last_year", minimum=1900)
         if first_year and last_year and last_year < first_year:
             entry.error(_("last_year is before first_year"))
-        spec = PlanSpec(
+        title_vi = entry.text("title_vi", max_length=500)
+        title_en = entry.text("title_en", max_length=500)
+        act = entry.text("act", max_length=100)
+        if code is None or issued_on is None or first_year is None or last_year is None:
+            return None
+        return PlanSpec(
             code=code,
-            title_vi=entry.text("title_vi", max_length=500),
-            title_en=entry.text("title_en", max_length=500),
-            act=entry.text("act", max_length=100),
+            title_vi=title_vi,
+            title_en=title_en,
+            act=act,
             issued_on=issued_on,
             first_year=first_year,
             last_year=last_year,
         )
-        return spec if None not in (code, issued_on, first_year, last_year) else None
 
     def _rules(self) -> dict[str, Any]:
         if self.data.get("rules") is None:
@@ -578,7 +645,7 @@ class _Parser:
         return rules
 
     def _roles(self) -> tuple[RoleSpec, ...]:
-        specs = []
+        specs: list[tuple[int, RoleSpec]] = []
         for index, raw in self._entries("roles"):
             entry = _Entry(
                 self.errors,
@@ -587,26 +654,15 @@ class _Parser:
                 required=("code", "name_vi"),
                 optional=("name_en",),
             )
-            specs.append(
-                (
-                    index,
-                    RoleSpec(
-                        code=entry.code("code", max_length=32),
-                        name_vi=entry.text("name_vi", max_length=255),
-                        name_en=entry.text("name_en", max_length=255),
-                    ),
-                )
-            )
+            code = entry.code("code", max_length=32)
+            name_vi = entry.text("name_vi", max_length=255)
+            name_en = entry.text("name_en", max_length=255)
+            if code is not None:
+                specs.append((index, RoleSpec(code=code, name_vi=name_vi, name_en=name_en)))
         return self._keep_unique("roles", specs)
 
-    def _keep_unique(self, section: str, specs: list[tuple[int, Any]]) -> tuple:
-        """Specs with a readable code, after reporting codes given twice."""
-        coded = [(index, spec) for index, spec in specs if spec.code is not None]
-        self._unique(section, ((index, spec.code) for index, spec in coded))
-        return tuple(spec for _index, spec in coded)
-
     def _clauses(self) -> tuple[ClauseSpec, ...]:
-        specs = []
+        specs: list[tuple[int, ClauseSpec]] = []
         for index, raw in self._entries("clauses"):
             entry = _Entry(
                 self.errors,
@@ -615,21 +671,25 @@ class _Parser:
                 required=("code", "summary_vi"),
                 optional=("summary_en", "out_of_scope"),
             )
-            specs.append(
-                (
-                    index,
-                    ClauseSpec(
-                        code=entry.clause_code("code"),
-                        summary_vi=entry.text("summary_vi"),
-                        summary_en=entry.text("summary_en"),
-                        out_of_scope=entry.text("out_of_scope"),
-                    ),
+            code = entry.clause_code("code")
+            summary_vi = entry.text("summary_vi")
+            summary_en = entry.text("summary_en")
+            out_of_scope = entry.text("out_of_scope")
+            if code is not None:
+                spec = ClauseSpec(
+                    code=code,
+                    summary_vi=summary_vi,
+                    summary_en=summary_en,
+                    out_of_scope=out_of_scope,
                 )
-            )
+                specs.append((index, spec))
         return self._keep_unique("clauses", specs)
 
-    def _units(self) -> tuple[UnitSpec, ...]:
-        specs: list[tuple[int, UnitSpec]] = []
+    def _units(self) -> tuple[tuple[UnitSpec, ...], set[str]]:
+        """The units, and the code of every unit that has one: other entries may name a unit
+        whose other fields are in error without being told that it does not exist."""
+        specs: list[UnitSpec] = []
+        coded: list[tuple[int, str, str | None]] = []  # index, code and parent of each
         entries: dict[str, _Entry] = {}
         for index, raw in self._entries("units"):
             entry = _Entry(
@@ -641,31 +701,40 @@ class _Parser:
             )
             kind = entry.choice("kind", UnitKind)
             valid_from, valid_to = entry.period()
-            spec = UnitSpec(
-                code=entry.code("code", max_length=64),
-                kind=kind,
-                parent=entry.code("parent", max_length=64),
-                name_vi=entry.text("name_vi", max_length=255),
-                name_en=entry.text("name_en", max_length=255),
-                valid_from=valid_from,
-                valid_to=valid_to,
-                classifications=self._classifications(entry, kind, valid_from, valid_to),
-            )
-            specs.append((index, spec))
-            entries.setdefault(spec.code, entry)
-        units = self._keep_unique("units", specs)
-        parents = {u.code: u.parent for u in units}
-        for unit in units:
-            entry = entries[unit.code]
-            entry.refer("parent", unit.parent, parents)
-            seen, node = {unit.code}, unit.parent
-            while node in parents:
+            code = entry.code("code", max_length=64)
+            parent = entry.code("parent", max_length=64)
+            name_vi = entry.text("name_vi", max_length=255)
+            name_en = entry.text("name_en", max_length=255)
+            classifications = self._classifications(entry, kind, valid_from, valid_to)
+            if code is None:
+                continue
+            coded.append((index, code, parent))
+            entries.setdefault(code, entry)
+            if kind is not None and valid_from is not None:
+                spec = UnitSpec(
+                    code=code,
+                    kind=kind,
+                    parent=parent,
+                    name_vi=name_vi,
+                    name_en=name_en,
+                    valid_from=valid_from,
+                    valid_to=valid_to,
+                    classifications=classifications,
+                )
+                specs.append(spec)
+        self._unique("units", ((index, code) for index, code, _parent in coded))
+        parents = {code: parent for _index, code, parent in coded}
+        for _index, code, parent in coded:
+            entry = entries[code]
+            entry.refer("parent", parent, parents)
+            seen, node = {code}, parent
+            while node is not None and node in parents:
                 if node in seen:
-                    entry.error(_('parent "%(value)s" makes a cycle') % {"value": unit.parent})
+                    entry.error(_('parent "%(value)s" makes a cycle') % {"value": parent})
                     break
                 seen.add(node)
                 node = parents[node]
-        return units
+        return tuple(specs), set(parents)
 
     def _classifications(
         self, unit: _Entry, kind: str | None, unit_from: dt.date | None, unit_to: dt.date | None
@@ -679,6 +748,7 @@ class _Parser:
         if kind != UnitKind.COMMUNE:
             unit.error(_("classifications are only for communes"))
         specs: list[ClassificationSpec] = []
+        periods: list[tuple[dt.date, dt.date | None]] = []  # of each dated one, for overlaps
         for index, raw in enumerate(raws):
             entry = _Entry(
                 self.errors,
@@ -688,26 +758,27 @@ class _Parser:
                 optional=("valid_to",),
             )
             valid_from, valid_to = entry.period()
-            spec = ClassificationSpec(
-                area_class=entry.choice("area_class", AreaClass),
-                act=entry.text("act", max_length=100),
-                valid_from=valid_from,
-                valid_to=valid_to,
-            )
+            area_class = entry.choice("area_class", AreaClass)
+            act = entry.text("act", max_length=100)
             if valid_from is None:
                 continue
             if unit_from and (
                 valid_from < unit_from or (unit_to and (valid_to is None or valid_to > unit_to))
             ):
                 entry.error(_("outside the unit's validity"))
-            for other_index, other in enumerate(specs):
-                if _overlap(valid_from, valid_to, other.valid_from, other.valid_to):
+            for other_index, (other_from, other_to) in enumerate(periods):
+                if _overlap(valid_from, valid_to, other_from, other_to):
                     entry.error(_("overlaps classifications[%(index)d]") % {"index": other_index})
-            specs.append(spec)
+            periods.append((valid_from, valid_to))
+            if area_class is not None:
+                spec = ClassificationSpec(
+                    area_class=area_class, act=act, valid_from=valid_from, valid_to=valid_to
+                )
+                specs.append(spec)
         return tuple(specs)
 
     def _categories(self, clauses: set[str]) -> tuple[CategorySpec, ...]:
-        specs = []
+        specs: list[tuple[int, CategorySpec]] = []
         for index, raw in self._entries("categories"):
             entry = _Entry(
                 self.errors,
@@ -716,18 +787,18 @@ class _Parser:
                 required=("code", "name_vi"),
                 optional=("name_en", "clause"),
             )
-            spec = CategorySpec(
-                code=entry.code("code", max_length=32),
-                name_vi=entry.text("name_vi", max_length=255),
-                name_en=entry.text("name_en", max_length=255),
-                clause=entry.clause_code("clause"),
-            )
-            entry.refer("clause", spec.clause, clauses)
-            specs.append((index, spec))
+            code = entry.code("code", max_length=32)
+            name_vi = entry.text("name_vi", max_length=255)
+            name_en = entry.text("name_en", max_length=255)
+            clause = entry.clause_code("clause")
+            entry.refer("clause", clause, clauses)
+            if code is not None:
+                spec = CategorySpec(code=code, name_vi=name_vi, name_en=name_en, clause=clause)
+                specs.append((index, spec))
         return self._keep_unique("categories", specs)
 
     def _funding_sources(self, clauses: set[str]) -> tuple[FundingSourceSpec, ...]:
-        specs = []
+        specs: list[tuple[int, FundingSourceSpec]] = []
         for index, raw in self._entries("funding_sources"):
             entry = _Entry(
                 self.errors,
@@ -736,22 +807,35 @@ class _Parser:
                 required=("code", "name_vi"),
                 optional=("name_en", "clause", "may_fund_children", "note"),
             )
-            spec = FundingSourceSpec(
-                code=entry.code("code", max_length=32),
-                name_vi=entry.text("name_vi", max_length=255),
-                name_en=entry.text("name_en", max_length=255),
-                clause=entry.clause_code("clause"),
-                may_fund_children=entry.boolean("may_fund_children", default=True),
-                note=entry.text("note"),
-            )
-            entry.refer("clause", spec.clause, clauses)
-            specs.append((index, spec))
+            code = entry.code("code", max_length=32)
+            name_vi = entry.text("name_vi", max_length=255)
+            name_en = entry.text("name_en", max_length=255)
+            clause = entry.clause_code("clause")
+            may_fund_children = entry.boolean("may_fund_children", default=True)
+            note = entry.text("note")
+            entry.refer("clause", clause, clauses)
+            if code is not None:
+                spec = FundingSourceSpec(
+                    code=code,
+                    name_vi=name_vi,
+                    name_en=name_en,
+                    clause=clause,
+                    may_fund_children=may_fund_children,
+                    note=note,
+                )
+                specs.append((index, spec))
         return self._keep_unique("funding_sources", specs)
 
     def _responsibilities(
         self, *, roles: set[str], clauses: set[str], units: set[str], categories: set[str]
-    ) -> tuple[ResponsibilitySpec, ...]:
-        specs: list[tuple[int, ResponsibilitySpec]] = []
+    ) -> tuple[tuple[ResponsibilitySpec, ...], set[str]]:
+        """The matrix rows, and the clauses that its dated rows cite."""
+        specs: list[ResponsibilitySpec] = []
+        cited: set[str] = set()
+        # Of each dated row: its index, identity and period. The identity (process, step, unit,
+        # unit_kind, role, category and clause) makes two rows the same duty; such rows must
+        # not overlap in time.
+        dated: list[tuple[int, tuple[str | None, ...], dt.date, dt.date | None]] = []
         for index, raw in self._entries("responsibilities"):
             where = f"responsibilities[{index}]"
             if isinstance(raw, dict):
@@ -764,33 +848,30 @@ class _Parser:
                 optional=("unit", "unit_kind", "category", "note", "valid_to"),
             )
             valid_from, valid_to = entry.period()
-            spec = ResponsibilitySpec(
-                process=entry.code("process", max_length=64),
-                step=entry.code("step", max_length=64),
-                unit=entry.code("unit", max_length=64),
-                unit_kind=entry.choice("unit_kind", UnitKind) or "",
-                role=entry.code("role", max_length=32),
-                category=entry.code("category", max_length=32),
-                clause=entry.clause_code("clause"),
-                note=entry.text("note"),
-                valid_from=valid_from,
-                valid_to=valid_to,
-            )
+            process = entry.code("process", max_length=64)
+            step = entry.code("step", max_length=64)
+            unit = entry.code("unit", max_length=64)
+            unit_kind = entry.choice("unit_kind", UnitKind) or ""
+            role = entry.code("role", max_length=32)
+            category = entry.code("category", max_length=32)
+            clause = entry.clause_code("clause")
+            note = entry.text("note")
             if isinstance(raw, dict):
                 given = [raw.get(name) is not None for name in ("unit", "unit_kind")]
                 if all(given):
                     entry.error(_("give unit or unit_kind, not both"))
                 elif not any(given):
                     entry.error(_("give unit or unit_kind"))
-            entry.refer("unit", spec.unit, units)
-            entry.refer("role", spec.role, roles)
-            entry.refer("category", spec.category, categories)
-            entry.refer("clause", spec.clause, clauses)
+            entry.refer("unit", unit, units)
+            entry.refer("role", role, roles)
+            entry.refer("category", category, categories)
+            entry.refer("clause", clause, clauses)
             if valid_from is None:
                 continue
-            for other_index, other in specs:
-                if other.identity == spec.identity and _overlap(
-                    valid_from, valid_to, other.valid_from, other.valid_to
+            identity = (process, step, unit, unit_kind, role, category, clause)
+            for other_index, other_identity, other_from, other_to in dated:
+                if other_identity == identity and _overlap(
+                    valid_from, valid_to, other_from, other_to
                 ):
                     entry.error(
                         _(
@@ -799,13 +880,33 @@ class _Parser:
                         )
                         % {"index": other_index}
                     )
-            specs.append((index, spec))
-        return tuple(spec for _index, spec in specs)
+            dated.append((index, identity, valid_from, valid_to))
+            if clause is None:
+                continue
+            cited.add(clause)
+            if process is not None and step is not None and role is not None:
+                spec = ResponsibilitySpec(
+                    process=process,
+                    step=step,
+                    unit=unit,
+                    unit_kind=unit_kind,
+                    role=role,
+                    category=category,
+                    clause=clause,
+                    note=note,
+                    valid_from=valid_from,
+                    valid_to=valid_to,
+                )
+                specs.append(spec)
+        return tuple(specs), cited
 
     def _obligations(
         self, *, roles: set[str], clauses: set[str], units: set[str], reminder_days: tuple[int, ...]
-    ) -> tuple[ObligationSpec, ...]:
-        specs = []
+    ) -> tuple[tuple[ObligationSpec, ...], set[str]]:
+        """The obligations, and the clauses that those with a code cite."""
+        specs: list[ObligationSpec] = []
+        cited: set[str] = set()
+        coded: list[tuple[int, str]] = []
         for index, raw in self._entries("obligations"):
             entry = _Entry(
                 self.errors,
@@ -828,35 +929,56 @@ class _Parser:
             )
             recurrence = entry.choice("recurrence", ObligationDefinition.Recurrence)
             due = self._due(entry, recurrence)
-            spec = ObligationSpec(
-                code=entry.code("code", max_length=64),
-                name_vi=entry.text("name_vi", max_length=255),
-                name_en=entry.text("name_en", max_length=255),
-                note=entry.text("note"),
-                clause=entry.clause_code("clause"),
-                also_cites=entry.clause_codes("also_cites"),
-                unit_kinds=entry.choice_list("unit_kinds", UnitKind),
-                units=entry.codes("units", max_length=64),
-                exclude=entry.codes("exclude", max_length=64),
-                recipient=entry.code("recipient", max_length=64),
-                recurrence=recurrence,
-                reminder_days=entry.integers("reminder_days") or reminder_days,
-                escalate_to=self._escalations(entry, roles=roles, units=units),
-                **due,
-            )
-            if not spec.unit_kinds and not spec.units:
+            code = entry.code("code", max_length=64)
+            name_vi = entry.text("name_vi", max_length=255)
+            name_en = entry.text("name_en", max_length=255)
+            note = entry.text("note")
+            clause = entry.clause_code("clause")
+            also_cites = entry.clause_codes("also_cites")
+            unit_kinds = entry.choice_list("unit_kinds", UnitKind)
+            owing = entry.codes("units", max_length=64)
+            exclude = entry.codes("exclude", max_length=64)
+            recipient = entry.code("recipient", max_length=64)
+            reminders = entry.integers("reminder_days") or reminder_days
+            escalate_to = self._escalations(entry, roles=roles, units=units)
+            if not unit_kinds and not owing:
                 entry.error(_("give unit_kinds or units (who owes it)"))
-            entry.refer("clause", spec.clause, clauses)
-            for cited in spec.also_cites:
-                entry.refer("also_cites", cited, clauses)
-            for name in ("units", "exclude"):
-                for code in getattr(spec, name):
-                    entry.refer(name, code, units)
-            entry.refer("recipient", spec.recipient, units)
-            specs.append((index, spec))
-        return self._keep_unique("obligations", specs)
+            entry.refer("clause", clause, clauses)
+            for cited_code in also_cites:
+                entry.refer("also_cites", cited_code, clauses)
+            for name, unit_codes in (("units", owing), ("exclude", exclude)):
+                for unit_code in unit_codes:
+                    entry.refer(name, unit_code, units)
+            entry.refer("recipient", recipient, units)
+            if code is None:
+                continue
+            coded.append((index, code))
+            cited.update(also_cites)
+            if clause is None:
+                continue
+            cited.add(clause)
+            if recurrence is not None:
+                spec = ObligationSpec(
+                    code=code,
+                    name_vi=name_vi,
+                    name_en=name_en,
+                    note=note,
+                    clause=clause,
+                    also_cites=also_cites,
+                    unit_kinds=unit_kinds,
+                    units=owing,
+                    exclude=exclude,
+                    recipient=recipient,
+                    recurrence=recurrence,
+                    reminder_days=reminders,
+                    escalate_to=escalate_to,
+                    **due,
+                )
+                specs.append(spec)
+        self._unique("obligations", coded)
+        return tuple(specs), cited
 
-    def _due(self, obligation: _Entry, recurrence: str | None) -> dict[str, Any]:
+    def _due(self, obligation: _Entry, recurrence: str | None) -> _Due:
         """The due rule: a fixed day for a once duty, a day of each year for a yearly one."""
         raw = obligation.raw.get("due")  # when missing, the obligation says so
         entry = _Entry(
@@ -868,7 +990,7 @@ class _Parser:
         )
         first_year = obligation.integer("first_year", minimum=1900)
         last_year = obligation.integer("last_year", minimum=1900)
-        due = {
+        due: _Due = {
             "due_date": None,
             "due_day": None,
             "due_month": None,
@@ -893,7 +1015,7 @@ class _Parser:
             if before is not None and day is None:
                 entry.error(_('before must be "DD/MM", a day that every year has'))
             if day:
-                due.update(due_day=day.day, due_month=day.month)
+                due["due_day"], due["due_month"] = day.day, day.month
             if first_year is None or last_year is None:
                 obligation.error(_("a yearly duty needs first_year and last_year"))
             elif last_year < first_year:
@@ -918,26 +1040,16 @@ class _Parser:
                 required=("role",),
                 optional=("unit",),
             )
-            spec = EscalationSpec(
-                unit=entry.code("unit", max_length=64), role=entry.code("role", max_length=32)
-            )
-            entry.refer("unit", spec.unit, units)
-            entry.refer("role", spec.role, roles)
-            specs.append(spec)
+            unit = entry.code("unit", max_length=64)
+            role = entry.code("role", max_length=32)
+            entry.refer("unit", unit, units)
+            entry.refer("role", role, roles)
+            if role is not None:
+                specs.append(EscalationSpec(unit=unit, role=role))
         return tuple(specs)
 
-    def _check_out_of_scope(
-        self,
-        clauses: tuple[ClauseSpec, ...],
-        categories: tuple[CategorySpec, ...],
-        funding_sources: tuple[FundingSourceSpec, ...],
-        responsibilities: tuple[ResponsibilitySpec, ...],
-        obligations: tuple[ObligationSpec, ...],
-    ) -> None:
+    def _check_out_of_scope(self, clauses: tuple[ClauseSpec, ...], cited: set[str]) -> None:
         """A clause is either implemented somewhere or out of scope, never both."""
-        cited = {c.clause for c in (*categories, *funding_sources, *responsibilities)}
-        for obligation in obligations:
-            cited.update((obligation.clause, *obligation.also_cites))
         for index, clause in enumerate(clauses):
             if clause.out_of_scope and clause.code in cited:
                 self.errors.append(
@@ -995,9 +1107,14 @@ class LoadResult:
         }
 
 
+# The tables whose rows the plan file names by code.
+_CODED_TABLES = (Plan, Clause, Unit, Role, Category, FundingSource, ObligationDefinition)
+_PlanTable = type[Clause | Unit | Category | FundingSource | ObligationDefinition]
+
+
 def _plain(value: Any) -> Any:
     """A JSON value for a PlanChange; related rows appear as their codes."""
-    if isinstance(value, models.Model):
+    if isinstance(value, _CODED_TABLES):
         return value.code
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -1029,12 +1146,13 @@ def _database_conflicts(plan_file: PlanFile) -> list[str]:
     """Errors a file has only against what is loaded: codes of another plan, dropped rows."""
     errors: list[str] = []
     code = plan_file.plan.code
-    for section, model, specs in (
+    unique_codes: list[tuple[str, _PlanTable, tuple[_Coded, ...]]] = [
         ("units", Unit, plan_file.units),
         ("categories", Category, plan_file.categories),
         ("funding_sources", FundingSource, plan_file.funding_sources),
         ("obligations", ObligationDefinition, plan_file.obligations),
-    ):
+    ]
+    for section, model, specs in unique_codes:
         index = {spec.code: i for i, spec in enumerate(specs)}
         taken = (
             model.objects.filter(code__in=index)
@@ -1046,12 +1164,13 @@ def _database_conflicts(plan_file: PlanFile) -> list[str]:
                 f'{section}[{index[other_code]}] (code "{other_code}"): '
                 + _('code already belongs to plan "%(plan)s"') % {"plan": other_plan}
             )
-    for section, model, specs in (
+    undated: list[tuple[str, _PlanTable, tuple[_Coded, ...]]] = [
         ("clauses", Clause, plan_file.clauses),
         ("categories", Category, plan_file.categories),
         ("funding_sources", FundingSource, plan_file.funding_sources),
         ("obligations", ObligationDefinition, plan_file.obligations),
-    ):
+    ]
+    for section, model, specs in undated:
         dropped = (
             model.objects.filter(plan__code=code)
             .exclude(code__in=[spec.code for spec in specs])
@@ -1077,6 +1196,22 @@ class _Wanted:
 def _stored(value: Any) -> Any:
     """How a field's value is stored: related rows by primary key."""
     return value.pk if isinstance(value, models.Model) else value
+
+
+def _attname(model: type[models.Model], name: str) -> str:
+    """The attribute holding a concrete field's stored value (a foreign key's `<name>_id`)."""
+    model_field = model._meta.get_field(name)
+    if not isinstance(model_field, models.Field):
+        raise TypeError(f"{model._meta.label}.{name} is not a concrete field")
+    return model_field.attname
+
+
+_Row = TypeVar("_Row", bound=models.Model)
+
+
+def _named(rows: dict[str, _Row], code: str | None) -> _Row | None:
+    """The row an optional reference of the file names, None when it names none."""
+    return None if code is None else rows.get(code)
 
 
 class _Loader:
@@ -1122,15 +1257,16 @@ class _Loader:
         )
 
     def _sync(
-        self, entity: str, model: type[models.Model], stored: Iterable, wanted: list[_Wanted]
-    ) -> list[models.Model]:
+        self, entity: str, model: type[_Row], stored: Iterable[_Row], wanted: list[_Wanted]
+    ) -> list[_Row]:
         """Create, update or keep the row for each wanted one, matched by natural key."""
         if not wanted:
             return []
         key_names = list(wanted[0].lookup)
-        attnames = [model._meta.get_field(name).attname for name in key_names]
+        attnames = [_attname(model, name) for name in key_names]
         by_key = {tuple(getattr(row, name) for name in attnames): row for row in stored}
-        rows, new = [], []
+        rows: list[_Row] = []
+        new: list[tuple[_Row, _Wanted]] = []
         for item in wanted:
             row = by_key.get(tuple(_stored(item.lookup[name]) for name in key_names))
             if row is None:
@@ -1141,7 +1277,7 @@ class _Loader:
             else:
                 self.result.unchanged += 1
             rows.append(row)
-        model.objects.bulk_create([row for row, _item in new])
+        model._default_manager.bulk_create([row for row, _item in new])
         for row, item in new:
             for name, related in item.m2m.items():
                 getattr(row, name).set(related)
@@ -1152,7 +1288,7 @@ class _Loader:
     @staticmethod
     def _differs(row: models.Model, item: _Wanted) -> bool:
         for name, value in item.values.items():
-            if getattr(row, row._meta.get_field(name).attname) != _stored(value):
+            if getattr(row, _attname(type(row), name)) != _stored(value):
                 return True
         return any(
             {r.pk for r in getattr(row, name).all()} != {r.pk for r in related}
@@ -1246,7 +1382,7 @@ class _Loader:
                     {
                         "plan": self.plan,
                         "kind": spec.kind,
-                        "parent": units.get(spec.parent),
+                        "parent": _named(units, spec.parent),
                         "name_vi": spec.name_vi,
                         "name_en": spec.name_en,
                         "valid_from": spec.valid_from,
@@ -1288,7 +1424,7 @@ class _Loader:
                 {
                     "plan": self.plan,
                     "position": position,
-                    "clause": clauses.get(spec.clause),
+                    "clause": _named(clauses, spec.clause),
                     "name_vi": spec.name_vi,
                     "name_en": spec.name_en,
                 },
@@ -1304,7 +1440,7 @@ class _Loader:
                 {"code": spec.code},
                 {
                     "plan": self.plan,
-                    "clause": clauses.get(spec.clause),
+                    "clause": _named(clauses, spec.clause),
                     "may_fund_children": spec.may_fund_children,
                     "name_vi": spec.name_vi,
                     "name_en": spec.name_en,
@@ -1328,10 +1464,10 @@ class _Loader:
             natural_key = (
                 spec.process,
                 spec.step,
-                units.get(spec.unit),
+                _named(units, spec.unit),
                 spec.unit_kind,
                 roles[spec.role],
-                cats.get(spec.category),
+                _named(cats, spec.category),
                 clauses[spec.clause],
                 spec.valid_from,
             )
@@ -1357,7 +1493,7 @@ class _Loader:
                     "name_en": spec.name_en,
                     "note": spec.note,
                     "unit_kinds": list(spec.unit_kinds),
-                    "recipient": units.get(spec.recipient),
+                    "recipient": _named(units, spec.recipient),
                     "recurrence": spec.recurrence,
                     "due_date": spec.due_date,
                     "due_day": spec.due_day,

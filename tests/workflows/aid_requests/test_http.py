@@ -103,6 +103,8 @@ def test_full_journey_over_http(client, cast):
     inbox = client.get(reverse("tasks:inbox"))
     assert str(aid) in inbox.content.decode()
     assert act(client, aid, "confirm_delivery").status_code == 302
+    archive = client.get(reverse("tasks:archive")).content.decode()
+    assert f'<a href="{reverse("aid_requests:detail", args=[aid.pk])}">{aid}</a>' in archive
 
     aid.refresh_from_db()
     assert aid.status == Status.CLOSED
