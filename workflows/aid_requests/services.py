@@ -8,20 +8,22 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Min
 from django.utils.translation import gettext as _
 
 from agencies.models import Category, FundingSource, Unit
 from agencies.selectors import target_communes, today
-from workflows.core.attachments import validate_attachment
+from workflows.core.attachments import Uploads, attach
+from workflows.core.door import Door
 from workflows.core.errors import PermissionDenied, RuleViolation
 from workflows.core.selectors import open_tasks
-from workflows.core.transitions import STAY, StepContext, edit_in_step, may_start, perform, start
+from workflows.core.transitions import STAY, StepContext, start
 
 from .flows import AidRequestFlow
 from .models import AidRequest, AidRequestLine, Attachment, Review
+
+DOOR = Door(AidRequest)
 
 
 @dataclass(frozen=True)
@@ -104,24 +106,14 @@ def _write_lines(request: AidRequest, lines: Iterable[Line], *, replace: bool = 
     )
 
 
-def _attach(request: AidRequest, files: Iterable[UploadedFile], *, kind: str, user) -> None:
-    for upload in files:
-        validate_attachment(upload)
-        Attachment.objects.create(request=request, kind=kind, file=upload, uploaded_by=user)
-
-
 @transaction.atomic
-def create_request(
-    *, user, data: RequestInput, attachments: Sequence[UploadedFile] = ()
-) -> AidRequest:
+def create_request(*, user, data: RequestInput, attachments: Uploads = ()) -> AidRequest:
     """A district officer drafts a request; its process starts with the draft in their inbox."""
     day = today()
-    actor = may_start(model=AidRequest, user=user, subject_unit=data.district)
+    actor = DOOR.may_start(user, subject_unit=data.district)
     if actor.unit.pk != data.district.pk:
         raise PermissionDenied(_("You are not an officer of this district."))
     validate_request(data, on=day)
-    for upload in attachments:
-        validate_attachment(upload)
     request = AidRequest.objects.create(
         district=data.district,
         commune=data.commune,
@@ -139,18 +131,15 @@ def create_request(
         drafted_by=user,
     )
     _write_lines(request, data.lines, replace=False)
-    _attach(request, attachments, kind=Attachment.Kind.NEEDS_ASSESSMENT, user=user)
+    attach(
+        Attachment, attachments, user=user, request=request, kind=Attachment.Kind.NEEDS_ASSESSMENT
+    )
     start(record=request, user=user, actor=actor)
     return request
 
 
 def update_draft(
-    *,
-    user,
-    request_id: int,
-    data: RequestInput,
-    attachments: Sequence[UploadedFile] = (),
-    comment: str = "",
+    *, user, request_id: int, data: RequestInput, attachments: Uploads = (), comment: str = ""
 ) -> AidRequest:
     """The officer holding the draft task edits it; the change is audited, status unchanged."""
 
@@ -173,16 +162,20 @@ def update_draft(
         request.period_end = request.delivery_due = dt.date(data.year, 12, 31)
         _write_lines(request, data.lines)
         request.requested_total = total_of(data.lines)
-        _attach(request, attachments, kind=Attachment.Kind.NEEDS_ASSESSMENT, user=user)
+        attach(
+            Attachment,
+            attachments,
+            user=user,
+            request=request,
+            kind=Attachment.Kind.NEEDS_ASSESSMENT,
+        )
 
-    return edit_in_step(
-        model=AidRequest, pk=request_id, user=user, action="edit", change=change, comment=comment
-    )
+    return DOOR.edit(request_id, user, change, comment=comment)
 
 
 def submit(*, user, request_id: int, comment: str = "") -> AidRequest:
     """The drafting officer sends the request for the district leader's sign-off."""
-    return perform(model=AidRequest, pk=request_id, user=user, action="submit", comment=comment)
+    return DOOR.perform(request_id, user, "submit", comment=comment)
 
 
 def withdraw(*, user, request_id: int, comment: str = "") -> AidRequest:
@@ -192,9 +185,7 @@ def withdraw(*, user, request_id: int, comment: str = "") -> AidRequest:
         if request.drafted_by_id != user.pk:
             raise PermissionDenied(_("Only the officer who drafted the request may withdraw it."))
 
-    return perform(
-        model=AidRequest, pk=request_id, user=user, action="withdraw", apply=apply, comment=comment
-    )
+    return DOOR.perform(request_id, user, "withdraw", apply=apply, comment=comment)
 
 
 def sign_off(*, user, request_id: int, comment: str = "") -> AidRequest:
@@ -205,9 +196,7 @@ def sign_off(*, user, request_id: int, comment: str = "") -> AidRequest:
             raise PermissionDenied(_("The officer who drafted a request cannot sign it off."))
         return {"by": user}
 
-    return perform(
-        model=AidRequest, pk=request_id, user=user, action="sign_off", apply=apply, comment=comment
-    )
+    return DOOR.perform(request_id, user, "sign_off", apply=apply, comment=comment)
 
 
 def _record_review(request: AidRequest, ctx: StepContext, decision: str, **fields) -> Review:
@@ -230,9 +219,7 @@ def _decide_with_reason(*, user, request_id: int, reason: str, action: str) -> A
         if ctx.step == "review":
             _record_review(request, ctx, decision, reason=reason.strip())
 
-    return perform(
-        model=AidRequest, pk=request_id, user=user, action=action, apply=apply, comment=reason
-    )
+    return DOOR.perform(request_id, user, action, apply=apply, comment=reason)
 
 
 def return_for_revision(*, user, request_id: int, reason: str) -> AidRequest:
@@ -275,11 +262,10 @@ def accept_review(
         )
         return {"assessed_total": accepted.aggregate(lowest=Min("assessed_total"))["lowest"]}
 
-    return perform(
-        model=AidRequest,
-        pk=request_id,
-        user=user,
-        action="accept_review",
+    return DOOR.perform(
+        request_id,
+        user,
+        "accept_review",
         apply=apply,
         comment=reason,
         data={"assessed_total": assessed_total},
@@ -336,11 +322,10 @@ def consolidate(
             "amount": amount,
         }
 
-    return perform(
-        model=AidRequest,
-        pk=request_id,
-        user=user,
-        action="consolidate",
+    return DOOR.perform(
+        request_id,
+        user,
+        "consolidate",
         apply=apply,
         comment=note,
         data={"funding_source": funding_source.code, "resolution": resolution},
@@ -349,7 +334,7 @@ def consolidate(
 
 def approve(*, user, request_id: int, comment: str = "") -> AidRequest:
     """DOLISA's leader approves, or the PPC's leader above the plan's threshold."""
-    return perform(model=AidRequest, pk=request_id, user=user, action="approve", comment=comment)
+    return DOOR.perform(request_id, user, "approve", comment=comment)
 
 
 def record_delivery(
@@ -359,7 +344,7 @@ def record_delivery(
     delivered_on: dt.date,
     children_reached: int,
     note: str = "",
-    evidence: Sequence[UploadedFile] = (),
+    evidence: Uploads = (),
 ) -> AidRequest:
     """The district records what was delivered, with evidence."""
 
@@ -371,18 +356,19 @@ def record_delivery(
             errors["children_reached"] = _("At least one child must have been reached.")
         if errors:
             raise ValidationError(errors)
-        _attach(request, evidence, kind=Attachment.Kind.DELIVERY_EVIDENCE, user=user)
+        attach(
+            Attachment, evidence, user=user, request=request, kind=Attachment.Kind.DELIVERY_EVIDENCE
+        )
         return {
             "delivered_on": delivered_on,
             "children_reached": children_reached,
             "note": note.strip(),
         }
 
-    return perform(
-        model=AidRequest,
-        pk=request_id,
-        user=user,
-        action="deliver",
+    return DOOR.perform(
+        request_id,
+        user,
+        "deliver",
         apply=apply,
         comment=note,
         data={"children_reached": children_reached, "delivered_on": delivered_on.isoformat()},
@@ -391,6 +377,4 @@ def record_delivery(
 
 def confirm_delivery(*, user, request_id: int, comment: str = "") -> AidRequest:
     """DOLISA confirms the delivery; the request closes (IV.1.d)."""
-    return perform(
-        model=AidRequest, pk=request_id, user=user, action="confirm_delivery", comment=comment
-    )
+    return DOOR.perform(request_id, user, "confirm_delivery", comment=comment)

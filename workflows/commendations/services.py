@@ -13,10 +13,13 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Plan
 from agencies.selectors import today
+from workflows.core.door import Door
 from workflows.core.errors import PermissionDenied
-from workflows.core.transitions import StepContext, edit_in_step, may_start, perform, start
+from workflows.core.transitions import StepContext, start
 
 from .models import Commendation, NomineeKind
+
+DOOR = Door(Commendation)
 
 # Above any contribution a province records (a thousand trillion VND), below the column's limit.
 MAX_VALUE_VND = 10**15
@@ -68,7 +71,7 @@ def _write(commendation: Commendation, data: Nomination) -> None:
 @transaction.atomic
 def create_commendation(*, user, data: Nomination) -> Commendation:
     """A DOLISA officer drafts a proposal; its process starts with it in their inbox."""
-    actor = may_start(model=Commendation, user=user)
+    actor = DOOR.may_start(user)
     validate_nomination(data, plan=actor.unit.plan)
     commendation = Commendation(proposed_by=user)
     _write(commendation, data)
@@ -80,22 +83,18 @@ def create_commendation(*, user, data: Nomination) -> Commendation:
 def update_draft(*, user, commendation_id: int, data: Nomination) -> Commendation:
     """The officer holding the proposal step edits it (a draft, or one sent back); the year is
     checked against the plan of the unit that proposes."""
-    plan = may_start(model=Commendation, user=user).unit.plan
+    plan = DOOR.may_start(user).unit.plan
 
     def change(commendation: Commendation) -> None:
         validate_nomination(data, plan=plan)
         _write(commendation, data)
 
-    return edit_in_step(
-        model=Commendation, pk=commendation_id, user=user, action="edit", change=change
-    )
+    return DOOR.edit(commendation_id, user, change)
 
 
 def propose(*, user, commendation_id: int, comment: str = "") -> Commendation:
     """DOLISA sends the proposal to the PPC's leader (IV.1.đ)."""
-    return perform(
-        model=Commendation, pk=commendation_id, user=user, action="propose", comment=comment
-    )
+    return DOOR.perform(commendation_id, user, "propose", comment=comment)
 
 
 def withdraw(*, user, commendation_id: int, comment: str = "") -> Commendation:
@@ -105,28 +104,17 @@ def withdraw(*, user, commendation_id: int, comment: str = "") -> Commendation:
         if commendation.proposed_by_id != user.pk:
             raise PermissionDenied(_("Only the officer who wrote the proposal may withdraw it."))
 
-    return perform(
-        model=Commendation,
-        pk=commendation_id,
-        user=user,
-        action="withdraw",
-        apply=apply,
-        comment=comment,
-    )
+    return DOOR.perform(commendation_id, user, "withdraw", apply=apply, comment=comment)
 
 
 def return_for_revision(*, user, commendation_id: int, reason: str) -> Commendation:
     """The PPC's leader sends the proposal back to DOLISA, saying why (the door asks for it)."""
-    return perform(
-        model=Commendation, pk=commendation_id, user=user, action="return", comment=reason
-    )
+    return DOOR.perform(commendation_id, user, "return", comment=reason)
 
 
 def reject(*, user, commendation_id: int, reason: str) -> Commendation:
     """The PPC's leader declines the proposal, saying why (the door asks for it)."""
-    return perform(
-        model=Commendation, pk=commendation_id, user=user, action="reject", comment=reason
-    )
+    return DOOR.perform(commendation_id, user, "reject", comment=reason)
 
 
 def approve(
@@ -150,11 +138,10 @@ def approve(
             raise ValidationError(errors)
         return {"number": number, "day": decision_date}
 
-    return perform(
-        model=Commendation,
-        pk=commendation_id,
-        user=user,
-        action="approve",
+    return DOOR.perform(
+        commendation_id,
+        user,
+        "approve",
         apply=apply,
         comment=comment,
         data={"decision_number": number, "decision_date": decision_date.isoformat()},

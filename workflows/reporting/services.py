@@ -7,7 +7,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,17 +14,10 @@ from django.utils.translation import ngettext
 
 from agencies.models import Category, FundingSource, ObligationDefinition, Unit
 from agencies.selectors import today
-from workflows.core.attachments import validate_attachment
+from workflows.core.attachments import Uploads, attach
+from workflows.core.door import Door
 from workflows.core.errors import Conflict, PermissionDenied, RuleViolation
-from workflows.core.transitions import (
-    StepContext,
-    act_outside_step,
-    edit_in_step,
-    lock_process,
-    may_start,
-    perform,
-    start,
-)
+from workflows.core.transitions import StepContext, lock_process, start
 
 from .models import (
     AnnexReview,
@@ -50,6 +42,9 @@ from .selectors import (
     provincial_obligation,
     provincial_report,
 )
+
+REPORT = Door(Report)
+PROVINCIAL = Door(ProvincialReport)
 
 # --- obligations --------------------------------------------------------------------------
 
@@ -130,11 +125,10 @@ def waive_obligation(*, user, obligation_id: int, reason: str) -> Waiver:
     obligation = Obligation.objects.select_related("unit").get(pk=obligation_id)
     report = Report.objects.filter(obligation=obligation).first()
     if report is not None:
-        act_outside_step(
-            model=Report,
-            record=report,
-            user=user,
-            action="waive",
+        REPORT.outside(
+            report,
+            user,
+            "waive",
             subject_unit=obligation.unit,
             apply=lambda report, ctx: _lock_waivable(obligation, report=report),
             comment=reason,
@@ -147,14 +141,8 @@ def waive_obligation(*, user, obligation_id: int, reason: str) -> Waiver:
         duty.refresh_from_db()  # under the lock: the duty is saved as it is now
         Waiver.objects.create(obligation=duty, waived_by=ctx.user, reason=ctx.comment)
 
-    act_outside_step(
-        model=Report,
-        record=obligation,
-        user=user,
-        action="waive",
-        subject_unit=obligation.unit,
-        apply=excuse,
-        comment=reason,
+    REPORT.outside(
+        obligation, user, "waive", subject_unit=obligation.unit, apply=excuse, comment=reason
     )
     return Waiver.objects.get(obligation_id=obligation_id)
 
@@ -251,15 +239,9 @@ def _write_figures(report: Report, data: ReportInput) -> None:
     )
 
 
-def _attach(report: Report, files: Iterable[UploadedFile], *, user) -> None:
-    for upload in files:
-        validate_attachment(upload)
-        ReportAttachment.objects.create(report=report, file=upload, uploaded_by=user)
-
-
 @transaction.atomic
 def create_report(
-    *, user, obligation_id: int, data: ReportInput, attachments: Sequence[UploadedFile] = ()
+    *, user, obligation_id: int, data: ReportInput, attachments: Uploads = ()
 ) -> Report:
     """A unit's officer starts the report an obligation asks for; the draft waits in their
     inbox (V.1, IV.11, IV.12)."""
@@ -270,40 +252,31 @@ def create_report(
     )
     if is_named_by_rule(obligation, PROVINCIAL_REPORT_RULE):
         raise Conflict(_("The provincial report is made by consolidation, not drafted."))
-    actor = may_start(model=Report, user=user, subject_unit=obligation.unit)
+    actor = REPORT.may_start(user, subject_unit=obligation.unit)
     if Waiver.objects.filter(obligation=obligation).exists():
         raise Conflict(_("This obligation has been waived."))
     if Report.objects.filter(obligation=obligation).exists():
         raise Conflict(_("A report for this obligation has already been started."))
     validate_report(data, unit=obligation.unit)
-    for upload in attachments:
-        validate_attachment(upload)
     report = Report.objects.create(obligation=obligation, drafted_by=user)
     _write_figures(report, data)
     report.save()
-    _attach(report, attachments, user=user)
+    attach(ReportAttachment, attachments, user=user, report=report)
     start(record=report, user=user, actor=actor)
     return report
 
 
 def update_draft(
-    *,
-    user,
-    report_id: int,
-    data: ReportInput,
-    attachments: Sequence[UploadedFile] = (),
-    comment: str = "",
+    *, user, report_id: int, data: ReportInput, attachments: Uploads = (), comment: str = ""
 ) -> Report:
     """The officer holding the draft edits it; the change is audited, status unchanged."""
 
     def change(report: Report) -> None:
         validate_report(data, unit=report.obligation.unit)
         _write_figures(report, data)
-        _attach(report, attachments, user=user)
+        attach(ReportAttachment, attachments, user=user, report=report)
 
-    return edit_in_step(
-        model=Report, pk=report_id, user=user, action="edit", change=change, comment=comment
-    )
+    return REPORT.edit(report_id, user, change, comment=comment)
 
 
 def submit(*, user, report_id: int, comment: str = "") -> Report:
@@ -313,9 +286,7 @@ def submit(*, user, report_id: int, comment: str = "") -> Report:
         if not report.narrative:
             raise ValidationError({"narrative": _("Write the narrative before submitting.")})
 
-    return perform(
-        model=Report, pk=report_id, user=user, action="submit", apply=apply, comment=comment
-    )
+    return REPORT.perform(report_id, user, "submit", apply=apply, comment=comment)
 
 
 def sign_off(*, user, report_id: int, comment: str = "") -> Report:
@@ -328,9 +299,7 @@ def sign_off(*, user, report_id: int, comment: str = "") -> Report:
         _record_submission(report.obligation_id)
         return {"by": user}
 
-    return perform(
-        model=Report, pk=report_id, user=user, action="sign_off", apply=apply, comment=comment
-    )
+    return REPORT.perform(report_id, user, "sign_off", apply=apply, comment=comment)
 
 
 def _record_annex_review(report: Report, ctx: StepContext, decision: str, reason: str = ""):
@@ -351,18 +320,15 @@ def return_for_revision(*, user, report_id: int, reason: str) -> Report:
         if ctx.step == "annex_review":
             _record_annex_review(report, ctx, AnnexReview.Decision.RETURNED, ctx.comment)
 
-    return perform(
-        model=Report, pk=report_id, user=user, action="return", apply=apply, comment=reason
-    )
+    return REPORT.perform(report_id, user, "return", apply=apply, comment=reason)
 
 
 def accept_annex(*, user, report_id: int, comment: str = "") -> Report:
     """A sector department accepts its sector's annex (IV.2–4, IV.8); DOLISA decides after."""
-    return perform(
-        model=Report,
-        pk=report_id,
-        user=user,
-        action="accept_annex",
+    return REPORT.perform(
+        report_id,
+        user,
+        "accept_annex",
         apply=lambda report, ctx: _record_annex_review(
             report, ctx, AnnexReview.Decision.ACCEPTED, comment.strip()
         ),
@@ -372,7 +338,7 @@ def accept_annex(*, user, report_id: int, comment: str = "") -> Report:
 
 def accept(*, user, report_id: int, comment: str = "") -> Report:
     """DOLISA accepts the report; its figures now count for the province (IV.1.d, V.2)."""
-    return perform(model=Report, pk=report_id, user=user, action="accept", comment=comment)
+    return REPORT.perform(report_id, user, "accept", comment=comment)
 
 
 @transaction.atomic
@@ -382,14 +348,8 @@ def reopen(*, user, report_id: int, reason: str) -> Report:
         pk=report_id
     )
     obligation = report.obligation
-    act_outside_step(
-        model=Report,
-        record=report,
-        user=user,
-        action="reopen",
-        subject_unit=obligation.unit,
-        comment=reason,
-        then="restart",
+    REPORT.outside(
+        report, user, "reopen", subject_unit=obligation.unit, comment=reason, then="restart"
     )
     if is_named_by_rule(obligation, UNIT_REPORT_RULE):
         provincial = provincial_report(year=obligation.year, plan=obligation.definition.plan)
@@ -417,7 +377,7 @@ def open_consolidation(*, user, year: int) -> ProvincialReport:
     if obligation is None:
         raise Conflict(_("The plan asks for no provincial report for %(year)s.") % {"year": year})
     obligation = Obligation.objects.select_for_update().get(pk=obligation.pk)
-    actor = may_start(model=ProvincialReport, user=user, subject_unit=obligation.unit)
+    actor = PROVINCIAL.may_start(user, subject_unit=obligation.unit)
     if Waiver.objects.filter(obligation=obligation).exists():
         raise Conflict(_("This obligation has been waived."))
     if ProvincialReport.objects.filter(obligation=obligation).exists():
@@ -429,12 +389,8 @@ def open_consolidation(*, user, year: int) -> ProvincialReport:
 
 def update_consolidation(*, user, provincial_id: int, narrative: str) -> ProvincialReport:
     """The DOLISA officer holding the consolidation writes the narrative."""
-    return edit_in_step(
-        model=ProvincialReport,
-        pk=provincial_id,
-        user=user,
-        action="edit",
-        change=lambda provincial: setattr(provincial, "narrative", narrative.strip()),
+    return PROVINCIAL.edit(
+        provincial_id, user, lambda provincial: setattr(provincial, "narrative", narrative.strip())
     )
 
 
@@ -468,21 +424,12 @@ def submit_consolidation(*, user, provincial_id: int, comment: str = "") -> Prov
             "figures": provincial_figures(year=obligation.year, plan=obligation.definition.plan)
         }
 
-    return perform(
-        model=ProvincialReport,
-        pk=provincial_id,
-        user=user,
-        action="submit",
-        apply=apply,
-        comment=comment,
-    )
+    return PROVINCIAL.perform(provincial_id, user, "submit", apply=apply, comment=comment)
 
 
 def return_consolidation(*, user, provincial_id: int, reason: str) -> ProvincialReport:
     """The DOLISA leader sends the consolidation back to the officer with a reason."""
-    return perform(
-        model=ProvincialReport, pk=provincial_id, user=user, action="return", comment=reason
-    )
+    return PROVINCIAL.perform(provincial_id, user, "return", comment=reason)
 
 
 def approve_consolidation(*, user, provincial_id: int, comment: str = "") -> ProvincialReport:
@@ -492,36 +439,22 @@ def approve_consolidation(*, user, provincial_id: int, comment: str = "") -> Pro
         _require_complete(provincial)
         _record_submission(provincial.obligation_id)
 
-    return perform(
-        model=ProvincialReport,
-        pk=provincial_id,
-        user=user,
-        action="approve",
-        apply=apply,
-        comment=comment,
-    )
+    return PROVINCIAL.perform(provincial_id, user, "approve", apply=apply, comment=comment)
 
 
 def acknowledge(*, user, provincial_id: int, comment: str = "") -> ProvincialReport:
     """The PPC's leader acknowledges the provincial report (V.2)."""
-    return perform(
-        model=ProvincialReport,
-        pk=provincial_id,
-        user=user,
-        action="acknowledge",
-        comment=comment,
-    )
+    return PROVINCIAL.perform(provincial_id, user, "acknowledge", comment=comment)
 
 
 @transaction.atomic
 def reopen_consolidation(*, user, provincial_id: int, reason: str) -> ProvincialReport:
     """Changed unit figures send the provincial report back to consolidation (IV.1.d, V.2)."""
     provincial = ProvincialReport.objects.select_related("obligation__unit").get(pk=provincial_id)
-    act_outside_step(
-        model=ProvincialReport,
-        record=provincial,
-        user=user,
-        action="reopen",
+    PROVINCIAL.outside(
+        provincial,
+        user,
+        "reopen",
         subject_unit=provincial.obligation.unit,
         comment=reason,
         then="restart",

@@ -329,6 +329,20 @@ def test_needs_assessment_is_kept_with_the_request(cast):
     assert [a.kind for a in aid.attachments.all()] == ["needs"]
 
 
+def test_a_refused_file_leaves_none_of_the_others_stored(cast, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    aid = services.create_request(user=cast.drafter, data=request_input())
+    files = [SimpleUploadedFile("bien-ban.pdf", b"%PDF-1.4 ..."), SimpleUploadedFile("x.exe", b"x")]
+    with pytest.raises(ValidationError):
+        services.update_draft(
+            user=cast.drafter, request_id=aid.pk, data=request_input(), attachments=files
+        )
+    assert not aid.attachments.exists()
+    assert not any(tmp_path.iterdir())
+
+
 def test_ethnic_breakdown_cannot_exceed_the_children(cast):
     from dataclasses import replace
 
