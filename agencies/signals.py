@@ -28,3 +28,7 @@ for model in MATRIX_MODELS:
 # `unit`, `role` (the Role that ended) and `ended_on` (its last day). Processes listen: the
 # tasks the user had taken in that unit and role go back to its queue (workflows.core).
 membership_ended = Signal()
+
+# Sent by loadplan after a plan file is loaded, with `plan_code`: units may have ended or begun, so
+# processes move the work of ended units to their successors (workflows.core).
+plan_loaded = Signal()

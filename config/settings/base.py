@@ -216,6 +216,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=20),
     },
     # tasks taken by people whose membership has ended go back to their unit's queue, daily
+    "move-work-of-ended-units": {
+        "task": "workflows.core.tasks.move_work_of_ended_units",
+        "schedule": crontab(minute=10, hour=0),
+    },
     "release-departed-tasks": {
         "task": "workflows.core.tasks.release_departed_tasks",
         "schedule": crontab(minute=15, hour=0),

@@ -33,6 +33,7 @@ AID_REQUEST = ProcessDeclaration(
     url_namespace="aid_requests",
     visible=selectors.requests_visible_to,
     subject_unit=lambda request: request.district,
+    near_unit=lambda request: request.commune,
     inbox_related=("commune", "category"),
     inbox_fields=(
         "process_id",

@@ -16,12 +16,15 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from agencies.signals import membership_ended
+        from agencies.signals import membership_ended, plan_loaded
 
         from .departures import release_on_membership_end
+        from .successions import move_work_after_load
 
         # A membership that ends gives the tasks its holder had taken back to the unit's queue.
         membership_ended.connect(release_on_membership_end, dispatch_uid="core-release-on-end")
+        # A loaded plan may end units: their open tasks move to their successors' queues.
+        plan_loaded.connect(move_work_after_load, dispatch_uid="core-move-work-after-load")
 
 
 class ProcessAppConfig(AppConfig):

@@ -25,6 +25,7 @@ BUILT_IN_LABELS: dict[str, Label] = {
     "create": _("Created"),
     "edit": _("Edited"),
     "reassign": _("Reassigned"),
+    "move": _("Moved to the successor unit"),
     "release": _("Returned to the queue"),
 }
 
@@ -96,6 +97,8 @@ class ProcessDeclaration:
     steps: dict[str, HumanStep]
     visible: Callable[[Any], QuerySet]  # the records a user may read
     subject_unit: Callable[[Any], Any] = lambda record: None  # whose unit the matrix reads
+    # Where the record's work is, to pick among a dissolved unit's successors (a commune).
+    near_unit: Callable[[Any], Any] = lambda record: None
     outside: tuple[Action, ...] = ()
     extra_labels: dict[str, Label] = field(default_factory=dict)
     inbox_related: tuple[str, ...] = ()  # what an inbox row reads of a record …

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from viewflow.workflow.timers import fire_due_timers
 
-from . import departures
+from . import departures, successions
 from .notifications import send_pending
 
 RETRY = {
@@ -27,6 +27,12 @@ def fire_timers() -> int:
 def send_notifications() -> int:
     """Send what an earlier run recorded but could not send (mail server down, worker killed)."""
     return send_pending()
+
+
+@shared_task(**RETRY)
+def move_work_of_ended_units() -> int:
+    """Move open tasks of units that ended to their successors' queues (daily)."""
+    return successions.move_work_of_ended_units()
 
 
 @shared_task(**RETRY)

@@ -19,7 +19,7 @@ from viewflow.workflow import STATUS
 from viewflow.workflow.models import Process, Task
 
 from agencies.models import Unit
-from agencies.selectors import Actor, has_membership, permissions_of
+from agencies.selectors import Actor, has_membership, permission_for, permissions_of
 
 from .declaration import Action, ProcessDeclaration, declaration_of, declaration_of_flow
 from .errors import Conflict, PermissionDenied
@@ -474,5 +474,39 @@ def reassign_task(*, user, task_id: int, to_user, reason: str) -> Task:
         comment=reason,
         data={"from_owner": former, "to_owner": to_user.pk},
         actor={**task.data.get("actor", {}), "role": supervisor_role(unit)},
+    )
+    return task
+
+
+@transaction.atomic
+def move_task(*, task_id: int, to_unit: Unit, acts: str, if_unit_id: int | None = None) -> Task:
+    """Move an open task from the queue of a unit that has ended to its successor's queue for
+    the same role and step, audited as "move" on the record (from, to and the acts that hand
+    the work over); a taken task goes back to the queue, as its owner held the old unit. With
+    `if_unit_id`, only while the task still waits for that unit (a sweep's read may be stale).
+    Earlier events keep the unit they were taken under."""
+    process, task, record = _locked_task(task_id)
+    if task.status not in OPEN:
+        raise _no_longer_open()
+    actor = dict(task.data.get("actor") or {})
+    if if_unit_id is not None and actor.get("unit_id") != if_unit_id:
+        raise Conflict(_("This task has moved since."))
+    former = {"unit": actor.get("unit"), "owner": task.owner_id}
+    permission = permission_for(unit_code=to_unit.code, role_code=actor["role"])
+    actor.update(unit=to_unit.code, unit_id=to_unit.pk, permission=permission)
+    task.data = {**task.data, "actor": actor}
+    task.owner_permission = permission
+    task.owner, task.status, task.assigned = None, STATUS.NEW, None
+    task.save(update_fields=["data", "owner_permission", "owner", "status", "assigned"])
+    status = getattr(record, "status", "")
+    _record_event(
+        subject=record,
+        action="move",
+        task=task,
+        process=process,
+        from_status=status,
+        to_status=status,
+        comment=acts,
+        data={"from_unit": former["unit"], "to_unit": to_unit.code, "from_owner": former["owner"]},
     )
     return task

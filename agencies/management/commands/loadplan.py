@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from agencies.planfile import PlanFile, PlanFileError, load_plan, read_plan_file
+from agencies.signals import plan_loaded
 
 
 def unmet_requirements(plan_file: PlanFile) -> list[str]:
@@ -49,6 +50,7 @@ class Command(BaseCommand):
             if unmet:
                 raise PlanFileError(unmet)
             result = load_plan(plan_file=plan_file)
+            plan_loaded.send(sender=self.__class__, plan_code=result.plan_code)
         except PlanFileError as exc:
             raise CommandError(
                 _("%(file)s is not a valid plan file:") % {"file": file}
