@@ -10,17 +10,21 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
-from workflows.core.models import AttachedFile, ReviewedRecord, RoundDecision
-from workflows.core.models import attachment_path as core_attachment_path
+from workflows.core.models import (
+    AttachedFile,
+    ReviewedRecord,
+    RoundDecision,
+    one_per_unit_per_round,
+)
 
 
 class Status(models.TextChoices):
-    """Legal states of a request (docs/architecture.md, "Two notions of state")."""
+    """Legal states of a request; the first four are ReviewedRecord's (its shared transitions)."""
 
-    DRAFT = "draft", _("Draft")
-    RETURNED = "returned", _("Returned for revision")
-    SUBMITTED = "submitted", _("Awaiting district sign-off")
-    UNDER_REVIEW = "under_review", _("Under sector review")
+    DRAFT = ReviewedRecord.DRAFT, _("Draft")
+    RETURNED = ReviewedRecord.RETURNED, _("Returned for revision")
+    SUBMITTED = ReviewedRecord.SUBMITTED, _("Awaiting district sign-off")
+    UNDER_REVIEW = ReviewedRecord.UNDER_REVIEW, _("Under sector review")
     ACCEPTED = "accepted", _("Accepted by sector review")
     CONSOLIDATED = "consolidated", _("Consolidated by DOLISA")
     APPROVED = "approved", _("Approved")
@@ -30,7 +34,6 @@ class Status(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-EDITABLE = (Status.DRAFT, Status.RETURNED)
 # Requests that count for the overlap check of clause II.4 ("tránh chồng chéo, trùng lặp").
 IN_PIPELINE = (
     Status.SUBMITTED,
@@ -101,9 +104,6 @@ class AidRequest(ReviewedRecord):
     delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
     children_reached = models.PositiveIntegerField(_("children reached"), null=True, blank=True)
     delivery_note = models.TextField(_("delivery note"), blank=True)
-    created = models.DateTimeField(_("created"), auto_now_add=True)
-    updated = models.DateTimeField(_("updated"), auto_now=True)
-
     objects = AidRequestQuerySet.as_manager()
 
     class Meta:
@@ -142,7 +142,7 @@ class AidRequest(ReviewedRecord):
 
     # --- state machine: only the door (workflows.core.transitions) calls these ---
 
-    @transition(field=status, source=list(EDITABLE), target=Status.WITHDRAWN)
+    @transition(field=status, source=list(ReviewedRecord.EDITABLE), target=Status.WITHDRAWN)
     def withdraw(self) -> None:
         """The drafter withdraws before sign-off."""
 
@@ -214,6 +214,8 @@ class AidRequestLine(models.Model):
 class Review(RoundDecision):
     """One sector reviewer's decision in one review round (IV.2, IV.3, IV.4, IV.8)."""
 
+    record_field = "request"
+
     class Decision(models.TextChoices):
         ACCEPTED = "accepted", _("Accepted")
         RETURNED = "returned", _("Returned for revision")
@@ -226,22 +228,13 @@ class Review(RoundDecision):
     class Meta(RoundDecision.Meta):
         verbose_name = _("review")
         verbose_name_plural = _("reviews")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["request", "round", "unit"], name="one_review_per_unit_per_round"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.request} {super().__str__()}"
-
-
-# Named by the first migration; files are now placed by workflows.core.models.attachment_path.
-attachment_path = core_attachment_path
+        constraints = [one_per_unit_per_round("request", name="one_review_per_unit_per_round")]
 
 
 class Attachment(AttachedFile):
     """Needs-assessment documents and delivery evidence."""
+
+    record_field, folder = "request", "aid_requests"
 
     class Kind(models.TextChoices):
         NEEDS_ASSESSMENT = "needs", _("Needs assessment")
@@ -249,10 +242,3 @@ class Attachment(AttachedFile):
 
     request = models.ForeignKey(AidRequest, on_delete=models.CASCADE, related_name="attachments")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-
-    class Meta(AttachedFile.Meta):
-        pass
-
-    @property
-    def folder(self) -> str:
-        return f"aid_requests/{self.request_id}"

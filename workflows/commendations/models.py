@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
-from workflows.core.models import ProcessRecord
+from workflows.core.models import ProcessRecord, Timestamped
 
 # The process name of the commendation rows in the responsibility matrix (plan data).
 PROCESS = "commendation"
@@ -35,7 +35,7 @@ class Status(models.TextChoices):
 EDITABLE = (Status.DRAFT, Status.RETURNED)
 
 
-class Commendation(ProcessRecord):
+class Commendation(ProcessRecord, Timestamped):
     """One proposal to praise or reward a contributor of one year, and what became of it."""
 
     detail_url = "commendations:detail"
@@ -57,8 +57,6 @@ class Commendation(ProcessRecord):
         _("decision number"), max_length=64, blank=True, help_text=_("e.g. 123/QĐ-UBND")
     )
     decision_date = models.DateField(_("decision date"), null=True, blank=True)
-    created = models.DateTimeField(_("created"), auto_now_add=True)
-    updated = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("commendation")

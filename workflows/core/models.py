@@ -36,7 +36,17 @@ class ProcessRecord(ConcurrentTransitionMixin, models.Model):
         return str(self)
 
 
-class ReviewedRecord(ProcessRecord):
+class Timestamped(models.Model):
+    """When a record was made and last saved, which its lists are ordered by."""
+
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class ReviewedRecord(ProcessRecord, Timestamped):
     """A record a unit's officer drafts, the unit's leader signs off and reviewers examine in
     rounds, which can come back for revision: the part of the state machine that aid requests
     and unit reports share. Their status choices use these values."""
@@ -72,8 +82,10 @@ class ReviewedRecord(ProcessRecord):
 
 class RoundDecision(models.Model):
     """One reviewing unit's decision in one review round of a record: the sector reviews of
-    aid requests and the annex reviews of reports (IV.2–4, IV.8). Each model adds the record,
-    its decisions and the one-per-unit-per-round constraint."""
+    aid requests and the annex reviews of reports (IV.2–4, IV.8). Each model adds the foreign
+    key to the record (named in `record_field`), its decisions and `one_per_unit_per_round`."""
+
+    record_field: str = ""
 
     round = models.PositiveSmallIntegerField(_("round"))
     unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
@@ -88,16 +100,26 @@ class RoundDecision(models.Model):
         ordering = ["round", "created", "id"]
 
     def __str__(self) -> str:
-        return f"r{self.round} {self.unit.code}: {getattr(self, 'decision', '')}"
+        record = getattr(self, self.record_field)
+        return f"{record} r{self.round} {self.unit.code}: {getattr(self, 'decision', '')}"
+
+
+def one_per_unit_per_round(record_field: str, *, name: str) -> models.UniqueConstraint:
+    """A unit decides once in each review round of a record."""
+    return models.UniqueConstraint(fields=[record_field, "round", "unit"], name=name)
 
 
 def attachment_path(instance: AttachedFile, filename: str) -> str:
     """Files are kept under their record's folder: `<kind of record>/<its id>/<name>`."""
-    return f"{instance.folder}/{filename}"
+    return f"{instance.folder}/{getattr(instance, f'{instance.record_field}_id')}/{filename}"
 
 
 class AttachedFile(models.Model):
-    """A document someone attached to a record; each model adds the record and its folder."""
+    """A document someone attached to a record; each model adds the foreign key to the record,
+    names it in `record_field`, and names the `folder` its kind of record keeps files in."""
+
+    record_field: str = ""
+    folder: str = ""
 
     file = models.FileField(_("file"), upload_to=attachment_path)
     uploaded_by = models.ForeignKey(
@@ -112,10 +134,6 @@ class AttachedFile(models.Model):
 
     def __str__(self) -> str:
         return self.file.name
-
-    @property
-    def folder(self) -> str:
-        raise NotImplementedError
 
 
 class AppendOnlyError(Exception):

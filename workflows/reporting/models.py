@@ -19,8 +19,9 @@ from workflows.core.models import (
     ProcessRecord,
     ReviewedRecord,
     RoundDecision,
+    Timestamped,
+    one_per_unit_per_round,
 )
-from workflows.core.models import attachment_path as core_attachment_path
 
 # The process name of the reporting rows in the responsibility matrix (plan data).
 PROCESS = "report"
@@ -141,17 +142,14 @@ class Waiver(models.Model):
 
 
 class Status(models.TextChoices):
-    """Legal states of a unit's report (docs/architecture.md, "Two notions of state")."""
+    """Legal states of a unit's report; four are ReviewedRecord's (its shared transitions)."""
 
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Awaiting sign-off")
-    UNDER_REVIEW = "under_review", _("Under review")
+    DRAFT = ReviewedRecord.DRAFT, _("Draft")
+    SUBMITTED = ReviewedRecord.SUBMITTED, _("Awaiting sign-off")
+    UNDER_REVIEW = ReviewedRecord.UNDER_REVIEW, _("Under review")
     ACCEPTED = "accepted", _("Accepted")
-    RETURNED = "returned", _("Returned for revision")
+    RETURNED = ReviewedRecord.RETURNED, _("Returned for revision")
     WAIVED = "waived", _("Waived")
-
-
-EDITABLE = (Status.DRAFT, Status.RETURNED)
 
 
 class Report(ReviewedRecord):
@@ -164,8 +162,6 @@ class Report(ReviewedRecord):
     status = FSMField(_("status"), default=Status.DRAFT, choices=Status.choices, protected=True)
     narrative = models.TextField(_("narrative"), blank=True)
     activities_held = models.PositiveIntegerField(_("activities held"), default=0)
-    created = models.DateTimeField(_("created"), auto_now_add=True)
-    updated = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("report")
@@ -191,7 +187,9 @@ class Report(ReviewedRecord):
     def reopen(self) -> None:
         """DOLISA re-opens an accepted report for correction; consolidation re-opens too."""
 
-    @transition(field=status, source=[*EDITABLE, Status.SUBMITTED], target=Status.WAIVED)
+    @transition(
+        field=status, source=[*ReviewedRecord.EDITABLE, Status.SUBMITTED], target=Status.WAIVED
+    )
     def waive(self) -> None:
         """A waiver ends a report that never reached review."""
 
@@ -251,6 +249,8 @@ class ReportChildren(models.Model):
 class AnnexReview(RoundDecision):
     """A sector department's decision on its sector's annex in one review round (IV.2–4, IV.8)."""
 
+    record_field = "report"
+
     class Decision(models.TextChoices):
         ACCEPTED = "accepted", _("Accepted")
         RETURNED = "returned", _("Returned for revision")
@@ -261,31 +261,15 @@ class AnnexReview(RoundDecision):
     class Meta(RoundDecision.Meta):
         verbose_name = _("annex review")
         verbose_name_plural = _("annex reviews")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["report", "round", "unit"], name="one_annex_review_per_unit_per_round"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.report} {super().__str__()}"
-
-
-# Named by the first migration; files are now placed by workflows.core.models.attachment_path.
-attachment_path = core_attachment_path
+        constraints = [one_per_unit_per_round("report", name="one_annex_review_per_unit_per_round")]
 
 
 class ReportAttachment(AttachedFile):
     """A document attached to a report (signed scan, annex tables)."""
 
+    record_field, folder = "report", "reports"
+
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
-
-    class Meta(AttachedFile.Meta):
-        pass
-
-    @property
-    def folder(self) -> str:
-        return f"reports/{self.report_id}"
 
 
 class ProvincialStatus(models.TextChoices):
@@ -297,7 +281,7 @@ class ProvincialStatus(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", _("Acknowledged by the PPC")
 
 
-class ProvincialReport(ProcessRecord):
+class ProvincialReport(ProcessRecord, Timestamped):
     """DOLISA's yearly report to the PPC: figures computed from the accepted unit reports,
     narrative written by a DOLISA officer (IV.1.d–đ, V.2)."""
 
@@ -320,8 +304,6 @@ class ProvincialReport(ProcessRecord):
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    created = models.DateTimeField(_("created"), auto_now_add=True)
-    updated = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("provincial report")

@@ -21,7 +21,6 @@ from workflows.core.models import Notification
 from workflows.core.permissions import require_actor
 
 from .models import (
-    EDITABLE,
     PROCESS,
     VIETNAM,
     Obligation,
@@ -219,7 +218,7 @@ def waivable(obligation: Obligation) -> bool:
     return (
         not hasattr(obligation, "waiver")
         and not hasattr(obligation, "provincial_report")
-        and (report is None or report.status in (*EDITABLE, Status.SUBMITTED))
+        and (report is None or report.status in (*Report.EDITABLE, Status.SUBMITTED))
     )
 
 

@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django_fsm
-import workflows.aid_requests.models
+import workflows.core.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -78,7 +78,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('needs', 'Needs assessment'), ('evidence', 'Delivery evidence')], max_length=10, verbose_name='kind')),
-                ('file', models.FileField(upload_to=workflows.aid_requests.models.attachment_path, verbose_name='file')),
+                ('file', models.FileField(upload_to=workflows.core.models.attachment_path, verbose_name='file')),
                 ('created', models.DateTimeField(auto_now_add=True, verbose_name='uploaded')),
                 ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='aid_requests.aidrequest')),
                 ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),

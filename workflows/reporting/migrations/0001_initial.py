@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django_fsm
-import workflows.reporting.models
+import workflows.core.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -101,7 +101,7 @@ class Migration(migrations.Migration):
             name='ReportAttachment',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to=workflows.reporting.models.attachment_path, verbose_name='file')),
+                ('file', models.FileField(upload_to=workflows.core.models.attachment_path, verbose_name='file')),
                 ('created', models.DateTimeField(auto_now_add=True, verbose_name='uploaded')),
                 ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='reporting.report')),
                 ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
