@@ -22,7 +22,6 @@ NOTE = ProcessDeclaration(
     model=Note,
     matrix_process=PROCESS,
     record_arg="note_id",
-    url_namespace="declared",
     visible=lambda user: Note.objects.all(),
     steps={
         "write": HumanStep("Writing", (Action("hand_in", "Hand in", door("hand_in")),)),

@@ -6,22 +6,15 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from workflows.core.declaration import (
-    Action,
-    HumanStep,
-    ProcessDeclaration,
-    edit_page,
-    reject,
-    return_for_revision,
-)
+from workflows.core.declaration import Action, HumanStep, ProcessDeclaration
 
 from . import selectors, services
 from .flows import PROCESS, AidRequestFlow
 from .forms import ConsolidateForm, DeliveryForm, ReviewForm
 from .models import AidRequest
 
-RETURN = return_for_revision(services.return_for_revision)
-REJECT = reject(services.reject)
+RETURN = Action.return_to_drafter(services.return_for_revision)
+REJECT = Action.rejection(services.reject)
 APPROVE = Action("approve", _("Approve"), services.approve)
 
 AID_REQUEST = ProcessDeclaration(
@@ -30,7 +23,6 @@ AID_REQUEST = ProcessDeclaration(
     model=AidRequest,
     matrix_process=PROCESS,
     record_arg="request_id",
-    url_namespace="aid_requests",
     visible=selectors.requests_visible_to,
     subject_unit=lambda request: request.district,
     near_unit=lambda request: request.commune,
@@ -49,9 +41,9 @@ AID_REQUEST = ProcessDeclaration(
         "draft": HumanStep(
             _("Drafting by the district"),
             (
-                edit_page(_("Edit the draft"), services.update_draft, "aid_requests:edit"),
+                Action.edit_page(_("Edit the draft"), services.update_draft, "aid_requests:edit"),
                 Action("submit", _("Submit for sign-off"), services.submit),
-                Action("withdraw", _("Withdraw"), services.withdraw, destructive=True),
+                Action.withdrawal(services.withdraw),
             ),
         ),
         "sign_off": HumanStep(

@@ -5,14 +5,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from workflows.core.declaration import (
-    Action,
-    HumanStep,
-    ProcessDeclaration,
-    edit_page,
-    reject,
-    return_for_revision,
-)
+from workflows.core.declaration import Action, HumanStep, ProcessDeclaration
 
 from . import selectors, services
 from .flows import CommendationFlow
@@ -25,16 +18,17 @@ COMMENDATION = ProcessDeclaration(
     model=Commendation,
     matrix_process=PROCESS,
     record_arg="commendation_id",
-    url_namespace="commendations",
     visible=selectors.commendations_visible_to,
     inbox_fields=("process_id", "status", "year", "nominee_name"),
     steps={
         "propose": HumanStep(
             _("Proposal by DOLISA"),
             (
-                edit_page(_("Edit the proposal"), services.update_draft, "commendations:edit"),
+                Action.edit_page(
+                    _("Edit the proposal"), services.update_draft, "commendations:edit"
+                ),
                 Action("propose", _("Propose to the PPC"), services.propose),
-                Action("withdraw", _("Withdraw"), services.withdraw, destructive=True),
+                Action.withdrawal(services.withdraw),
             ),
         ),
         "approve": HumanStep(
@@ -43,8 +37,8 @@ COMMENDATION = ProcessDeclaration(
                 Action(
                     "approve", _("Approve the commendation"), services.approve, form=DecisionForm
                 ),
-                return_for_revision(services.return_for_revision),
-                reject(services.reject),
+                Action.return_to_drafter(services.return_for_revision),
+                Action.rejection(services.reject),
             ),
         ),
     },

@@ -58,22 +58,33 @@ class Action:
     def fsm_transition(self) -> str | None:
         return self.name if self.transition == "" else self.transition
 
+    # The actions every process words alike (named apart from the FSM transitions they run).
 
-def edit_page(label: Label, service: Callable[..., Any], page: str) -> Action:
-    """The holder of the step edits the record on its own page, without moving it."""
-    return Action("edit", label, service, transition=None, page=page)
+    @classmethod
+    def edit_page(cls, label: Label, service: Callable[..., Any], page: str) -> Action:
+        """The holder of the step edits the record on its own page, without moving it."""
+        return cls("edit", label, service, transition=None, page=page)
 
+    @classmethod
+    def return_to_drafter(cls, service: Callable[..., Any]) -> Action:
+        """Back to the drafter, with a reason they will read."""
+        return cls(
+            "return",
+            _("Return for revision"),
+            service,
+            reason=True,
+            transition="return_for_revision",
+        )
 
-def return_for_revision(service: Callable[..., Any]) -> Action:
-    """Back to the drafter, with a reason they will read."""
-    return Action(
-        "return", _("Return for revision"), service, reason=True, transition="return_for_revision"
-    )
+    @classmethod
+    def rejection(cls, service: Callable[..., Any]) -> Action:
+        """Refused for good, with a reason, after a confirmation."""
+        return cls("reject", _("Reject"), service, reason=True, destructive=True)
 
-
-def reject(service: Callable[..., Any]) -> Action:
-    """Refused for good, with a reason, after a confirmation."""
-    return Action("reject", _("Reject"), service, reason=True, destructive=True)
+    @classmethod
+    def withdrawal(cls, service: Callable[..., Any]) -> Action:
+        """Dropped by its drafter before it goes on, after a confirmation."""
+        return cls("withdraw", _("Withdraw"), service, destructive=True)
 
 
 @dataclass(frozen=True)
@@ -93,9 +104,9 @@ class ProcessDeclaration:
     model: type[ProcessRecord]
     matrix_process: str
     record_arg: str  # the services' keyword for the record's id, e.g. "request_id"
-    url_namespace: str
     steps: dict[str, HumanStep]
     visible: Callable[[Any], QuerySet]  # the records a user may read
+    url_namespace: str = ""  # default: the namespace of the model's detail_url
     subject_unit: Callable[[Any], Any] = lambda record: None  # whose unit the matrix reads
     # Where the record's work is, to pick among a dissolved unit's successors (a commune).
     near_unit: Callable[[Any], Any] = lambda record: None
@@ -106,6 +117,7 @@ class ProcessDeclaration:
     required_rules: tuple[str, ...] = ()  # plan rules the process reads
 
     def __post_init__(self) -> None:
+        self.url_namespace = self.url_namespace or self.model.detail_url.rpartition(":")[0]
         for name in self.steps:
             getattr(self.flow, name)  # a typo in the declaration fails at import
         _REGISTRY[self.model] = self

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.utils.translation import gettext_lazy as _
 
-from workflows.core.declaration import (
-    Action,
-    HumanStep,
-    ProcessDeclaration,
-    edit_page,
-    return_for_revision,
-)
+from workflows.core.declaration import Action, HumanStep, ProcessDeclaration
 
 from . import selectors, services
 from .flows import ConsolidationFlow, ReportFlow
@@ -39,24 +35,28 @@ WAIVE = Action(
     when=lambda report: selectors.waivable(report.obligation),
 )
 
-RETURN = return_for_revision(services.return_for_revision)
+RETURN = Action.return_to_drafter(services.return_for_revision)
 
-REPORT = ProcessDeclaration(
+# Both processes answer a duty: the same matrix rows, read for the duty's unit, and plan rules.
+duty_process = partial(
+    ProcessDeclaration,
+    matrix_process=PROCESS,
+    subject_unit=lambda record: record.obligation.unit,
+    inbox_related=("obligation__definition", "obligation__unit"),
+    required_rules=RULES,
+)
+
+REPORT = duty_process(
     title=_("Unit report"),
     flow=ReportFlow,
     model=Report,
-    matrix_process=PROCESS,
     record_arg="report_id",
-    url_namespace="reporting",
     visible=selectors.reports_visible_to,
-    subject_unit=lambda report: report.obligation.unit,
-    inbox_related=("obligation__definition", "obligation__unit"),
-    required_rules=RULES,
     steps={
         "draft": HumanStep(
             _("Drafting by the unit"),
             (
-                edit_page(_("Edit the draft"), services.update_draft, "reporting:edit"),
+                Action.edit_page(_("Edit the draft"), services.update_draft, "reporting:edit"),
                 Action("submit", _("Submit"), services.submit),
             ),
         ),
@@ -91,17 +91,12 @@ REPORT = ProcessDeclaration(
     ),
 )
 
-CONSOLIDATION = ProcessDeclaration(
+CONSOLIDATION = duty_process(
     title=_("Provincial yearly report"),
     flow=ConsolidationFlow,
     model=ProvincialReport,
-    matrix_process=PROCESS,
     record_arg="provincial_id",
-    url_namespace="reporting:provincial",
     visible=selectors.provincial_reports_visible_to,
-    subject_unit=lambda provincial: provincial.obligation.unit,
-    inbox_related=("obligation__definition", "obligation__unit"),
-    required_rules=RULES,
     extra_labels={"open": _("Opened")},
     steps={
         "consolidate": HumanStep(
@@ -122,7 +117,7 @@ CONSOLIDATION = ProcessDeclaration(
             _("Approval by DOLISA's leader"),
             (
                 Action("approve", _("Approve and send to the PPC"), services.approve_consolidation),
-                return_for_revision(services.return_consolidation),
+                Action.return_to_drafter(services.return_consolidation),
             ),
         ),
         "acknowledge": HumanStep(
