@@ -22,6 +22,7 @@ from .models import (
     PlanChange,
     Responsibility,
     Role,
+    Succession,
     Unit,
     UnitKind,
 )
@@ -125,19 +126,58 @@ class CommuneClassificationInline(ReadOnly, admin.TabularInline):
     fields = ["area_class", "act", "valid_from", "valid_to"]
 
 
+SUCCESSION_FIELDS = ["kind", "part", "main", "steps", "duties", "effective_on", "act",
+                     "act_date", "act_clause", "valid_to", "note"]  # fmt: skip
+
+
+class SuccessionFromInline(ReadOnly, admin.TabularInline):
+    """Where the unit's work went (the 2025 reorganisation)."""
+
+    model = Succession
+    fk_name = "predecessor"
+    extra = 0
+    fields = ["successor", *SUCCESSION_FIELDS]
+    verbose_name = _("succession: work passed on to")
+    verbose_name_plural = _("successions: work passed on to")
+
+
+class SuccessionToInline(ReadOnly, admin.TabularInline):
+    """Whose work the unit took over."""
+
+    model = Succession
+    fk_name = "successor"
+    extra = 0
+    fields = ["predecessor", *SUCCESSION_FIELDS]
+    verbose_name = _("succession: work taken over from")
+    verbose_name_plural = _("successions: work taken over from")
+
+
 @admin.register(Unit)
 class UnitAdmin(PlanDataAdmin):
-    list_display = ["code", "name_vi", "name_en", "kind", "parent", "valid_from", "valid_to"]
+    list_display = [
+        "code",
+        "name_vi",
+        "name_en",
+        "kind",
+        "official_code",
+        "parent",
+        "valid_from",
+        "valid_to",
+    ]
     list_filter = ["kind", ValidityFilter, "plan"]
-    search_fields = ["code", "name_vi", "name_en"]
+    search_fields = ["code", "official_code", "name_vi", "name_en"]
     raw_id_fields = ["parent"]
     list_select_related = ["parent"]
 
     def get_inlines(self, request, obj):
-        """Area classes belong to communes only (Quyết định 861/QĐ-TTg)."""
+        """Area classes belong to communes only (Quyết định 861/QĐ-TTg); every unit shows the
+        successions that hand its work on or give it work."""
+        inlines: list[type[admin.options.InlineModelAdmin]] = []
         if obj is not None and obj.kind == UnitKind.COMMUNE:
-            return [CommuneClassificationInline]
-        return []
+            inlines.append(CommuneClassificationInline)
+        if obj is not None:
+            inlines += [SuccessionFromInline, SuccessionToInline]
+        return inlines
 
 
 @admin.register(Role)
@@ -261,6 +301,56 @@ class ObligationDefinitionAdmin(PlanDataAdmin):
                 return gettext("%(day)s of the next year") % {"day": day}
             return day
         return ""
+
+
+class InForceFilter(admin.SimpleListFilter):
+    """Successions as of today in Vietnam time: in force, ended by a plan load, or to come."""
+
+    title = _("in force")
+    parameter_name = "in_force"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("current", _("in force today")),
+            ("ended", _("ended")),
+            ("future", _("not in force yet")),
+        ]
+
+    def queryset(self, request, queryset):
+        day = today()
+        if self.value() == "current":
+            return queryset.in_force_on(day)
+        if self.value() == "ended":
+            return queryset.filter(valid_to__lt=day)
+        if self.value() == "future":
+            return queryset.filter(effective_on__gt=day)
+        return queryset
+
+
+@admin.register(Succession)
+class SuccessionAdmin(PlanDataAdmin):
+    list_display = [
+        "predecessor",
+        "kind",
+        "successor",
+        "part",
+        "main",
+        "effective_on",
+        "act",
+        "act_clause",
+        "valid_to",
+    ]
+    list_filter = ["kind", InForceFilter, "effective_on", "act", "plan"]
+    search_fields = [
+        "predecessor__code",
+        "predecessor__name_vi",
+        "successor__code",
+        "successor__name_vi",
+        "act",
+        "note",
+    ]
+    raw_id_fields = ["predecessor", "successor"]
+    list_select_related = ["predecessor", "successor"]
 
 
 @admin.register(PlanChange)

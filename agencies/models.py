@@ -436,14 +436,13 @@ class Succession(models.Model):
         _("article and clause"), max_length=100, blank=True, help_text=_("e.g. Điều 1 khoản 48")
     )
     note = models.TextField(_("note"), blank=True)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     objects = SuccessionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("succession")
         verbose_name_plural = _("successions")
-        ordering = ["effective_on", "position", "id"]
+        ordering = ["effective_on", "id"]  # a unit's successions: in the order first loaded
         indexes = [models.Index(fields=["predecessor", "effective_on"])]
         constraints = [
             models.UniqueConstraint(

@@ -7,10 +7,10 @@ one transaction after checking it against the database, so an invalid file write
 
 Loading is idempotent: rows are updated in place by natural key and every creation or update is
 kept as a PlanChange (before/after), so the history of what the data said when survives. Nothing
-is deleted: units, commune classifications and responsibilities missing from the file stop
-applying from the load date (valid_to = the day before; a row that had not started gets an
-empty period). Clauses, categories, funding sources and obligations have no validity period, so
-a file that drops one is refused.
+is deleted: units, commune classifications, responsibilities and successions missing from the
+file stop applying from the load date (valid_to = the day before; a row that had not started
+gets an empty period). Clauses, categories, funding sources and obligations have no validity
+period, so a file that drops one is refused.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from .models import (
     PlanChange,
     Responsibility,
     Role,
+    Succession,
     Unit,
     UnitKind,
 )
@@ -57,8 +58,11 @@ SECTIONS = (
     "funding_sources",
     "responsibilities",
     "obligations",
+    "successions",
 )
 _CODE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+_STEP = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*\.[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+_OFFICIAL_CODE = re.compile(r"^[0-9]{2,5}$")
 _CLAUSE = re.compile(r"^[A-Z]+(?:\.\w+)*$")
 _DAY_MONTH = re.compile(r"^(\d{1,2})/(\d{1,2})$")
 
@@ -118,6 +122,7 @@ class UnitSpec:
     valid_from: dt.date
     valid_to: dt.date | None
     classifications: tuple[ClassificationSpec, ...]
+    official_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -182,6 +187,22 @@ class ObligationSpec:
 
 
 @dataclass(frozen=True)
+class SuccessionSpec:
+    predecessor: str
+    successor: str
+    kind: str
+    part: str
+    main: bool
+    steps: tuple[str, ...]  # "process.step"
+    duties: tuple[str, ...]  # obligation codes
+    effective_on: dt.date
+    act: str
+    act_date: dt.date | None
+    act_clause: str
+    note: str
+
+
+@dataclass(frozen=True)
 class PlanFile:
     plan: PlanSpec
     rules: dict[str, Any]
@@ -192,6 +213,7 @@ class PlanFile:
     funding_sources: tuple[FundingSourceSpec, ...]
     responsibilities: tuple[ResponsibilitySpec, ...]
     obligations: tuple[ObligationSpec, ...]
+    successions: tuple[SuccessionSpec, ...]
     checksum: str
 
 
@@ -364,6 +386,14 @@ class _Entry:
     def clause_codes(self, name: str) -> tuple[str, ...]:
         return self._read_list(name, _as_clause_code, _clause_message())
 
+    def steps(self, name: str) -> tuple[str, ...]:
+        message = _('%(field)s "%(value)s" must be a matrix step such as "aid_request.consolidate"')
+        return self._read_list(name, _as_step, message)
+
+    def official_code(self, name: str) -> str:
+        message = _('%(field)s "%(value)s" must be a code of 2 to 5 digits, such as "22786"')
+        return self._read(name, _as_official_code, message, "")
+
     def date(self, name: str) -> dt.date | None:
         return self._read(name, _as_date, _("%(field)s must be a date (YYYY-MM-DD)"))
 
@@ -426,6 +456,18 @@ def _as_code(max_length: int) -> Callable[[Any], str | None]:
 
 def _as_clause_code(value: Any) -> str | None:
     ok = isinstance(value, str) and _CLAUSE.match(value) and len(value) <= 20
+    return value if ok else None
+
+
+def _as_step(value: Any) -> str | None:
+    ok = isinstance(value, str) and _STEP.match(value) and len(value) <= 129
+    return value if ok else None
+
+
+def _as_official_code(value: Any) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # YAML reads 22786 unquoted as a number
+    ok = isinstance(value, str) and _OFFICIAL_CODE.match(value)
     return value if ok else None
 
 
@@ -524,6 +566,12 @@ class _Parser:
         cited = {c.clause for c in categories if c.clause is not None}
         cited.update(s.clause for s in funding_sources if s.clause is not None)
         self._check_out_of_scope(clauses, cited | cited_by_matrix | cited_by_obligations)
+        successions = self._successions(
+            units=unit_codes,
+            periods={u.code: (u.valid_from, u.valid_to) for u in units},
+            steps=self._names_in("responsibilities", "process", "step"),
+            duties=self._names_in("obligations", "code"),
+        )
         if self.errors or plan is None:
             raise PlanFileError(self.errors)
         return PlanFile(
@@ -536,6 +584,7 @@ class _Parser:
             funding_sources=funding_sources,
             responsibilities=responsibilities,
             obligations=obligations,
+            successions=successions,
             checksum=checksum,
         )
 
@@ -697,7 +746,7 @@ class _Parser:
                 _where("units", index, raw),
                 raw,
                 required=("code", "kind", "name_vi", "valid_from"),
-                optional=("parent", "name_en", "valid_to", "classifications"),
+                optional=("parent", "name_en", "official_code", "valid_to", "classifications"),
             )
             kind = entry.choice("kind", UnitKind)
             valid_from, valid_to = entry.period()
@@ -705,6 +754,7 @@ class _Parser:
             parent = entry.code("parent", max_length=64)
             name_vi = entry.text("name_vi", max_length=255)
             name_en = entry.text("name_en", max_length=255)
+            official_code = entry.official_code("official_code")
             classifications = self._classifications(entry, kind, valid_from, valid_to)
             if code is None:
                 continue
@@ -720,6 +770,7 @@ class _Parser:
                     valid_from=valid_from,
                     valid_to=valid_to,
                     classifications=classifications,
+                    official_code=official_code,
                 )
                 specs.append(spec)
         self._unique("units", ((index, code) for index, code, _parent in coded))
@@ -1048,6 +1099,173 @@ class _Parser:
                 specs.append(EscalationSpec(unit=unit, role=role))
         return tuple(specs)
 
+    def _names_in(self, section: str, *fields: str) -> set[str]:
+        """What the section's entries are named by (a duty's code, a row's "process.step"), read
+        from every entry that gives them, so that a reference to an entry in error is not also
+        reported as missing."""
+        names = set()
+        for _index, raw in self._entries(section):
+            if isinstance(raw, dict) and all(isinstance(raw.get(name), str) for name in fields):
+                names.add(".".join(raw[name] for name in fields))
+        return names
+
+    def _successions(
+        self,
+        *,
+        units: set[str],
+        periods: dict[str, tuple[dt.date, dt.date | None]],
+        steps: set[str],
+        duties: set[str],
+    ) -> tuple[SuccessionSpec, ...]:
+        """Who takes over a unit's work from when, under which act; checked as a whole: no
+        succession given twice, one kind of hand-over per unit and day (a unit merges into one,
+        or splits into several with one main successor), and no chain leading back to itself."""
+        specs: list[SuccessionSpec] = []
+        entries: list[tuple[_Entry, str, str, dt.date]] = []  # of each with units and a day
+        for index, raw in self._entries("successions"):
+            where = f"successions[{index}]"
+            if isinstance(raw, dict):
+                where += f" ({raw.get('predecessor')} → {raw.get('successor')})"
+            entry = _Entry(
+                self.errors,
+                where,
+                raw,
+                required=("predecessor", "successor", "kind", "effective_on", "act"),
+                optional=("part", "main", "steps", "duties", "act_date", "act_clause", "note"),
+            )
+            predecessor = entry.code("predecessor", max_length=64)
+            successor = entry.code("successor", max_length=64)
+            kind = entry.choice("kind", Succession.Kind)
+            part = entry.text("part", max_length=255)
+            main = entry.boolean("main", default=False)
+            moved_steps = entry.steps("steps")
+            moved_duties = entry.codes("duties", max_length=64)
+            effective_on = entry.date("effective_on")
+            act = entry.text("act", max_length=100)
+            act_date = entry.date("act_date")
+            act_clause = entry.text("act_clause", max_length=100)
+            note = entry.text("note")
+            entry.refer("predecessor", predecessor, units)
+            entry.refer("successor", successor, units)
+            for step in moved_steps:
+                entry.refer("steps", step, steps)
+            for duty in moved_duties:
+                entry.refer("duties", duty, duties)
+            if predecessor is not None and predecessor == successor:
+                entry.error(_("a unit cannot succeed itself"))
+            given = {name for name in ("part", "main", "steps", "duties") if name in entry.raw}
+            if kind is not None and kind != Succession.Kind.SPLIT and given & {"part", "main"}:
+                entry.error(_("part and main are only for a split"))
+            if (
+                kind is not None
+                and kind != Succession.Kind.FUNCTIONS_MOVED
+                and given & {"steps", "duties"}
+            ):
+                entry.error(_("steps and duties are only for functions_moved"))
+            if predecessor is None or successor is None or effective_on is None:
+                continue
+            self._check_succession_dates(entry, predecessor, successor, effective_on, periods)
+            entries.append((entry, predecessor, successor, effective_on))
+            if kind is not None:
+                spec = SuccessionSpec(
+                    predecessor=predecessor,
+                    successor=successor,
+                    kind=kind,
+                    part=part,
+                    main=main,
+                    steps=moved_steps,
+                    duties=moved_duties,
+                    effective_on=effective_on,
+                    act=act,
+                    act_date=act_date,
+                    act_clause=act_clause,
+                    note=note,
+                )
+                specs.append(spec)
+        self._check_successions_together(entries, specs)
+        return tuple(specs)
+
+    @staticmethod
+    def _check_succession_dates(
+        entry: _Entry,
+        predecessor: str,
+        successor: str,
+        effective_on: dt.date,
+        periods: dict[str, tuple[dt.date, dt.date | None]],
+    ) -> None:
+        """The predecessor existed before the hand-over and the successor exists on its day."""
+        if predecessor in periods and periods[predecessor][0] >= effective_on:
+            entry.error(
+                _('predecessor "%(unit)s" does not exist before effective_on %(day)s')
+                % {"unit": predecessor, "day": effective_on}
+            )
+        if successor in periods:
+            starts, ends = periods[successor]
+            if not starts <= effective_on <= (ends or dt.date.max):
+                entry.error(
+                    _('successor "%(unit)s" does not exist on effective_on %(day)s')
+                    % {"unit": successor, "day": effective_on}
+                )
+
+    def _check_successions_together(
+        self,
+        entries: list[tuple[_Entry, str, str, dt.date]],
+        specs: list[SuccessionSpec],
+    ) -> None:
+        first: dict[tuple[str, str, dt.date], int] = {}
+        for position, (entry, predecessor, successor, day) in enumerate(entries):
+            key = (predecessor, successor, day)
+            if key in first:
+                entry.error(
+                    _("the same succession as %(where)s") % {"where": entries[first[key]][0].where}
+                )
+            else:
+                first[key] = position
+        # Per unit and day, the hand-overs of all its work (functions_moved ones move a part
+        # and may sit beside any of them).
+        groups: dict[tuple[str, dt.date], list[SuccessionSpec]] = {}
+        for spec in specs:
+            if spec.kind != Succession.Kind.FUNCTIONS_MOVED:
+                groups.setdefault((spec.predecessor, spec.effective_on), []).append(spec)
+        for (predecessor, day), group in groups.items():
+            where = f'successions ("{predecessor}", {day})'
+            kinds = sorted({spec.kind for spec in group})
+            if len(kinds) > 1:
+                self.errors.append(
+                    f"{where}: "
+                    + _("one unit is handed over one way on one day, not %(kinds)s")
+                    % {"kinds": ", ".join(kinds)}
+                )
+            elif kinds[0] in (Succession.Kind.MERGED_INTO, Succession.Kind.RENAMED) and (
+                len(group) > 1
+            ):
+                self.errors.append(
+                    f"{where}: "
+                    + _("%(kind)s names one successor; a unit whose parts go to several is split")
+                    % {"kind": kinds[0]}
+                )
+            elif kinds[0] == Succession.Kind.SPLIT and (
+                len(group) < 2 or sum(spec.main for spec in group) != 1
+            ):
+                self.errors.append(
+                    f"{where}: "
+                    + _("a split names two successors or more, one of them main (the remainder)")
+                )
+        # No chain of successions leads back to where it started.
+        following: dict[str, set[str]] = {}
+        for _entry, predecessor, successor, _day in entries:
+            following.setdefault(predecessor, set()).add(successor)
+        for entry, predecessor, successor, _day in entries:
+            seen, todo = set(), [successor]
+            while todo:
+                node = todo.pop()
+                if node == predecessor:
+                    entry.error(_("successions lead back from the successor to the predecessor"))
+                    break
+                if node not in seen:
+                    seen.add(node)
+                    todo.extend(following.get(node, ()))
+
     def _check_out_of_scope(self, clauses: tuple[ClauseSpec, ...], cited: set[str]) -> None:
         """A clause is either implemented somewhere or out of scope, never both."""
         for index, clause in enumerate(clauses):
@@ -1236,6 +1454,7 @@ class _Loader:
         self._load_funding_sources(clauses)
         self._load_responsibilities(roles=roles, clauses=clauses, units=units, cats=categories)
         self._load_obligations(clauses=clauses, units=units)
+        self._load_successions(units)
         for change in self.result.changes:
             change.plan = self.plan
         PlanChange.objects.bulk_create(self.result.changes)
@@ -1385,6 +1604,7 @@ class _Loader:
                         "parent": _named(units, spec.parent),
                         "name_vi": spec.name_vi,
                         "name_en": spec.name_en,
+                        "official_code": spec.official_code,
                         "valid_from": spec.valid_from,
                         "valid_to": spec.valid_to,
                     },
@@ -1514,6 +1734,39 @@ class _Loader:
         ]
         stored = self.plan.obligations.prefetch_related("units", "excluded_units", "also_cites")
         self._sync("obligation", ObligationDefinition, stored, wanted)
+
+    def _load_successions(self, units: dict[str, Unit]) -> None:
+        wanted = [
+            _Wanted(
+                {
+                    "predecessor": units[spec.predecessor],
+                    "successor": units[spec.successor],
+                    "effective_on": spec.effective_on,
+                },
+                {
+                    "plan": self.plan,
+                    "kind": spec.kind,
+                    "part": spec.part,
+                    "main": spec.main,
+                    "steps": list(spec.steps),
+                    "duties": list(spec.duties),
+                    "act": spec.act,
+                    "act_date": spec.act_date,
+                    "act_clause": spec.act_clause,
+                    "note": spec.note,
+                    "valid_to": None,
+                },
+            )
+            for spec in self.file.successions
+        ]
+        stored = Succession.objects.filter(plan=self.plan)
+        kept = self._sync("succession", Succession, stored, wanted)
+        self._end_removed(
+            "succession",
+            stored.select_related("predecessor", "successor"),
+            kept,
+            ("predecessor", "successor", "effective_on"),
+        )
 
 
 def _after(item: _Wanted) -> dict[str, Any]:

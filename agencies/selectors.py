@@ -210,7 +210,7 @@ def _successions_reachable(unit: Unit, day: dt.date) -> dict[int, list[Successio
             Succession.objects.in_force_on(day)
             .filter(predecessor_id__in=frontier)
             .select_related("successor")
-            .order_by("-main", "position", "id")
+            .order_by("-main", "id")
         )
         found |= {pk: [] for pk in frontier}
         for row in rows:
@@ -276,12 +276,12 @@ def successor_for(
 ) -> Unit | None:
     """The one unit holding the unit's work on the date: of several (a district's work passes
     to each new commune of its communes), the one that also holds `near`'s (a request's
-    commune), else the first that successors_of gives (a split's main successor)."""
+    commune; when `near` was split, its main successor first), else the first that
+    successors_of gives (a split's main successor)."""
     holders = successors_of(unit, on=on, step=step, duty=duty)
     if len(holders) > 1 and near is not None:
-        near_holders = successors_of(near, on=on, step=step, duty=duty)
-        for holder in holders:
-            if holder in near_holders:
+        for holder in successors_of(near, on=on, step=step, duty=duty):
+            if holder in holders:
                 return holder
     return holders[0] if holders else None
 

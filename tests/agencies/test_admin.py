@@ -52,6 +52,7 @@ def test_every_plan_model_is_registered():
         "Responsibility",
         "ObligationDefinition",
         "PlanChange",
+        "Succession",
     }
 
 
@@ -73,16 +74,18 @@ def test_unit_validity_filter_is_read_in_vietnam_today(staff):
     ended = staff.get(changelist(Unit), {"validity": "ended"}).context["cl"].queryset
     current = staff.get(changelist(Unit), {"validity": "current"}).context["cl"].queryset
 
-    assert {unit.kind for unit in ended} == {"district"}
-    assert ended.count() == 7
-    assert current.filter(code="dolisa").exists()
+    # Ninh Thuận's committee, departments, districts and communes ended on 30/06/2025.
+    assert {unit.kind for unit in ended} == {"province", "department", "district", "commune"}
+    assert ended.filter(kind="district").count() == 7
+    assert ended.filter(code__in=["ppc", "dolisa", "c-phuoc-binh"]).count() == 3
+    assert current.filter(code__in=["kh-ppc", "kh-doh", "c-bac-ai-tay", "wu"]).count() == 4
     assert not current.filter(kind="district").exists()
 
 
 def test_unit_filters_by_kind(staff):
     rows = staff.get(changelist(Unit), {"kind__exact": "commune"}).context["cl"].queryset
 
-    assert rows.count() == 28
+    assert rows.count() == 89
 
 
 def test_classifications_are_shown_on_communes_only_and_read_only(staff):
@@ -112,7 +115,7 @@ def test_membership_autocomplete_finds_units(staff):
             "app_label": "agencies",
             "model_name": "membership",
             "field_name": "unit",
-            "term": "Bác Ái",
+            "term": "huyện Bác Ái",
         },
     )
 

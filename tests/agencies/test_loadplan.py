@@ -26,9 +26,10 @@ from agencies.models import (
     Plan,
     PlanChange,
     Responsibility,
+    Succession,
     Unit,
 )
-from agencies.selectors import actors_for, target_communes
+from agencies.selectors import actors_for, successors_of, target_communes
 from tests.conftest import PLAN_FILE
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -75,7 +76,8 @@ def test_shipped_units_communes_and_categories(plan):
     assert set(Unit.objects.filter(kind="district").values_list("valid_to", flat=True)) == {
         dt.date(2025, 6, 30)
     }
-    assert Unit.objects.filter(kind="commune").count() == 28
+    # The 62 commune-level units of 01/03/2025, 3 wards merged in 2024 and the 24 new ones.
+    assert Unit.objects.filter(kind="commune").count() == 62 + 3 + 24
     classes = Counter(CommuneClassification.objects.values_list("area_class", flat=True))
     assert classes == {"III": 15, "II": 1, "I": 12}
     assert Unit.objects.get(code="c-phuoc-dan").parent.code == "d-ninh-phuoc"
@@ -107,9 +109,10 @@ def test_shipped_matrix_has_parallel_reviews_and_district_drafting(plan):
     drafters = actors_for(process="aid_request", step="draft", subject_unit=commune, on=day)
     assert [(a.unit.code, a.role) for a in drafters] == [("d-bac-ai", "officer")]
     # The district level was removed on 01/07/2025: no district acts after that.
-    assert not actors_for(
+    after = actors_for(
         process="aid_request", step="draft", subject_unit=commune, on=dt.date(2025, 7, 1)
     )
+    assert not [actor for actor in after if actor.unit.kind == "district"]
 
 
 def test_shipped_obligations_and_funding_rules(plan):
@@ -143,7 +146,7 @@ def without_load_stamp(rows: dict) -> dict:
 def test_second_load_changes_nothing(plan):
     before = snapshot()
     out = load(PLAN_FILE)
-    assert "0 created, 0 updated, 0 ended, 166 unchanged (0 changes)" in out
+    assert "0 created, 0 updated, 0 ended, 348 unchanged (0 changes)" in out
     assert without_load_stamp(snapshot()) == without_load_stamp(before)
     assert Plan.objects.get().loaded_at > plan.loaded_at
 
@@ -160,7 +163,7 @@ def test_changed_file_updates_in_place_and_records_history(plan, tmp_path):
 
     out = load(path)
 
-    assert "Plan ninh-thuan-372: 1 created, 1 updated, 0 ended, 165 unchanged (2 changes)" in out
+    assert "Plan ninh-thuan-372: 1 created, 1 updated, 0 ended, 347 unchanged (2 changes)" in out
     assert Unit.objects.get(pk=pk).name_vi == "UBND huyện Bác Ái (tên mới)"
     change = PlanChange.objects.get(entity="unit", key="d-bac-ai", action="updated")
     assert (change.before["name_vi"], change.after["name_vi"]) == (old_name, unit["name_vi"])
@@ -188,13 +191,18 @@ def test_rows_dropped_from_the_file_end_instead_of_being_deleted(plan, tmp_path)
         index(data["responsibilities"], process="aid_request", step="review", category="winter")
     )
     data["units"].pop(index(data["units"], code="c-cong-hai"))
+    data["successions"].pop(index(data["successions"], predecessor="c-cong-hai"))
     path = write(tmp_path, data)
-    rows = Responsibility.objects.count(), Unit.objects.count()
+    rows = Responsibility.objects.count(), Unit.objects.count(), Succession.objects.count()
 
     out = load(path)
 
-    assert "0 created, 0 updated, 3 ended" in out
-    assert (Responsibility.objects.count(), Unit.objects.count()) == rows
+    assert "0 created, 0 updated, 4 ended" in out
+    assert (
+        Responsibility.objects.count(),
+        Unit.objects.count(),
+        Succession.objects.count(),
+    ) == rows
     last_day = dt.date(2024, 3, 14)
     assert [a.unit.code for a in actors_for(
         process="aid_request", step="review", category_code="winter", on=last_day
@@ -209,7 +217,11 @@ def test_rows_dropped_from_the_file_end_instead_of_being_deleted(plan, tmp_path)
     assert commune.valid_to == last_day
     assert commune.classifications.get().valid_to == last_day
     change = PlanChange.objects.get(entity="unit", key="c-cong-hai", action="updated")
-    assert (change.before, change.after) == ({"valid_to": None}, {"valid_to": "2024-03-14"})
+    assert (change.before, change.after) == ({"valid_to": "2025-06-30"}, {"valid_to": "2024-03-14"})
+    # Its succession, not yet in effect, gets an empty period: it will never apply.
+    succession = Succession.objects.get(predecessor=commune)
+    assert succession.valid_to == last_day < succession.effective_on
+    assert successors_of(commune, on=dt.date(2025, 7, 1)) == []
     assert "(0 changes)" in load(path)
 
 
@@ -314,8 +326,9 @@ def responsibilities_overlap(data):
 def classifications_overlap(data):
     i = index(data["units"], code="c-phuoc-dai")
     data["units"][i]["classifications"].append(
-        {"area_class": "I", "act": "999/QĐ-TTg", "valid_from": dt.date(2025, 1, 1)}
-    )
+        {"area_class": "I", "act": "999/QĐ-TTg", "valid_from": dt.date(2025, 1, 1),
+         "valid_to": dt.date(2025, 6, 30)}
+    )  # fmt: skip
     return f'units[{i}] (code "c-phuoc-dai") classifications[1]: overlaps classifications[0]'
 
 
@@ -447,5 +460,10 @@ def test_a_plan_that_never_names_a_process_does_not_need_its_steps(db, tmp_path)
     data["responsibilities"] = [
         row for row in data["responsibilities"] if row["process"] != "commendation"
     ]
+    for succession in data["successions"]:  # a succession may move only steps the file has
+        if "steps" in succession:
+            succession["steps"] = [
+                s for s in succession["steps"] if not s.startswith("commendation.")
+            ]
     load(write(tmp_path, data))
     assert Plan.objects.exists()

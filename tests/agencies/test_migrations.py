@@ -12,6 +12,15 @@ BEFORE = [("agencies", "0002_plan_data_details")]
 AFTER = [("agencies", "0003_plan_review_wait_days")]
 
 
+@pytest.fixture(autouse=True)
+def latest_schema_afterwards(transactional_db):
+    """Each test leaves the schema of an older release; the tests after it (live servers,
+    transactional tests) share the database, so it is brought back to the latest."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_plan_loaded_before_review_wait_days_gets_the_wait_the_flows_used():
     executor = MigrationExecutor(connection)

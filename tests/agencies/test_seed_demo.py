@@ -62,8 +62,10 @@ def test_memberships_span_the_units_validity(plan, django_user_model):
         dt.date(2019, 1, 1),
         dt.date(2025, 6, 30),
     )
-    officer = Membership.objects.get(user__username="dolisa.officer")
-    assert (officer.valid_from, officer.valid_to) == (dt.date(2019, 1, 1), None)
+    officer = Membership.objects.get(user__username="dolisa.officer")  # Ninh Thuận's, merged
+    assert (officer.valid_from, officer.valid_to) == (dt.date(2019, 1, 1), dt.date(2025, 6, 30))
+    successor = Membership.objects.get(user__username="kh-doh.officer")
+    assert (successor.valid_from, successor.valid_to) == (dt.date(2025, 7, 1), None)
     assert [u.code for u in units_for_user(leader, on=dt.date(2024, 5, 1))] == ["d-bac-ai"]
 
 

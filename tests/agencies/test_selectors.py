@@ -150,10 +150,12 @@ NINH_SON_COMMUNES = ["c-ma-noi", "c-my-son"]
         ("d-ninh-hai", dt.date(2022, 3, 1), []),  # Xuân Hải is khu vực I
         ("d-ninh-phuoc", dt.date(2022, 3, 1), []),  # all khu vực I
         ("d-phan-rang-thap-cham", dt.date(2022, 3, 1), []),
-        # 861/QĐ-TTg applies from 01/01/2021 to 31/12/2025; earlier lists are not in the data.
+        # 861/QĐ-TTg applies from 01/01/2021 until the communes end on 30/06/2025; earlier lists
+        # are not in the data, nor any class of the new communes.
         ("d-bac-ai", dt.date(2020, 12, 31), []),
         ("d-bac-ai", dt.date(2021, 1, 1), BAC_AI_COMMUNES),
-        ("d-bac-ai", dt.date(2025, 12, 31), BAC_AI_COMMUNES),
+        ("d-bac-ai", dt.date(2025, 6, 30), BAC_AI_COMMUNES),
+        ("d-bac-ai", dt.date(2025, 7, 1), []),
     ],
 )
 def test_target_communes_per_district_and_date(plan, district, on, expected):
@@ -162,7 +164,7 @@ def test_target_communes_per_district_and_date(plan, district, on, expected):
 
 def test_target_communes_of_the_province(plan):
     assert target_communes(on=dt.date(2022, 3, 1)).count() == 15
-    assert not target_communes(on=dt.date(2026, 1, 1)).exists()
+    assert not target_communes(on=dt.date(2025, 7, 1)).exists()
 
 
 def load_data(tmp_path, data: dict, name: str = "plan.yaml") -> None:
@@ -211,7 +213,7 @@ def test_the_class_is_read_on_the_date(plan, tmp_path):
         {"area_class": "I", "act": "861/QĐ-TTg", "valid_from": dt.date(2021, 1, 1),
          "valid_to": dt.date(2022, 12, 31)},
         {"area_class": "III", "act": "861/QĐ-TTg", "valid_from": dt.date(2023, 1, 1),
-         "valid_to": dt.date(2025, 12, 31)},
+         "valid_to": dt.date(2025, 6, 30)},
     ]  # fmt: skip
 
     load_data(tmp_path, data)
@@ -263,6 +265,7 @@ def test_each_commune_follows_the_rule_of_its_own_plan(plan, tmp_path):
         "funding_sources": [],
         "responsibilities": [],
         "obligations": [],
+        "successions": [],
     }
 
     load_data(tmp_path, other, "other.yaml")
