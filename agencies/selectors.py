@@ -152,8 +152,11 @@ def actors_for(
     subject_unit: Unit | None = None,
     on: dt.date | None = None,
     category_code: str | None = None,
+    near: Unit | None = None,
 ) -> list[Actor]:
-    """Who may act at this step for this subject unit on this date, per the matrix."""
+    """Who may act at this step for this subject unit on this date, per the matrix. A unit the
+    row names that has ended acts through its successor for the step (the successions; of a
+    dissolved district's several, the one of `near`, e.g. the request's commune)."""
     day = on or today()
     actors: list[Actor] = []
     seen: set[tuple[int, str]] = set()
@@ -163,6 +166,8 @@ def actors_for(
             unit: Unit | None = fixed_unit
         else:
             unit = ancestor_of_kind(subject_unit, unit_kind) if subject_unit else None
+        if unit is not None and not unit.is_valid_on(day):
+            unit = successor_for(unit, on=day, step=f"{process}.{step}", near=near)
         if unit is None or not unit.is_valid_on(day) or (unit.pk, role) in seen:
             continue  # a unit named twice (under two clauses) acts once, under the first
         seen.add((unit.pk, role))

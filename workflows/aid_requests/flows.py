@@ -64,7 +64,9 @@ class AidRequestFlow(flow.Flow):
     def actors(self, activation: Activation, *, step: str):
         """Who the matrix names for the step, for this request's district, today."""
         request: AidRequest = record_of(activation)
-        return actors_for(process=PROCESS, step=step, subject_unit=request.district)
+        return actors_for(
+            process=PROCESS, step=step, subject_unit=request.district, near=request.commune
+        )
 
     def drafter(self, activation: Activation):
         """A returned request goes back to the inbox of its drafter while they still hold the
@@ -83,6 +85,7 @@ class AidRequestFlow(flow.Flow):
             step="review",
             subject_unit=request.district,
             category_code=request.category.code,
+            near=request.commune,
         )
         return [{"actor": actor_data(actor)} for actor in actors]
 

@@ -21,11 +21,18 @@ from .transitions import move_task
 log = logging.getLogger(__name__)
 
 
-def _acts(unit: Unit, successor: Unit, *, on: dt.date) -> str:
-    """The acts that hand the work over, as an audit comment ("1667/NQ-UBTVQH15 (16/06/2025),
-    Điều 1 khoản 48")."""
+def _acts(unit: Unit, successor: Unit, *, on: dt.date, near: Unit | None) -> str:
+    """The acts that hand the work over, as an audit comment ("c-phuoc-binh → c-bac-ai-tay:
+    1667/NQ-UBTVQH15 (16/06/2025), Điều 1 khoản 48"): the unit's own, and when the successor
+    was picked by the record's commune, that commune's too."""
+    rows = succession_path(unit, successor, on=on)
+    if near is not None and near != unit:
+        try:
+            rows += succession_path(near, successor, on=on)
+        except ValueError:
+            pass  # the commune did not lead there: the unit's own path says it all
     parts = []
-    for row in succession_path(unit, successor, on=on):
+    for row in rows:
         text = row.act
         if row.act_date:
             text += f" ({row.act_date:%d/%m/%Y})"
@@ -69,7 +76,7 @@ def move_work_of_ended_units(*, on: dt.date | None = None) -> int:
             move_task(
                 task_id=task.pk,
                 to_unit=successor,
-                acts=_acts(unit, successor, on=day),
+                acts=_acts(unit, successor, on=day, near=near),
                 if_unit_id=unit.pk,
             )
         except Conflict:
