@@ -5,6 +5,7 @@ every plan load and daily (issue #10, item 5)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 
@@ -27,10 +28,9 @@ def _acts(unit: Unit, successor: Unit, *, on: dt.date, near: Unit | None) -> str
     was picked by the record's commune, that commune's too."""
     rows = succession_path(unit, successor, on=on)
     if near is not None and near != unit:
-        try:
+        # When the commune did not lead there, the unit's own path says it all.
+        with contextlib.suppress(ValueError):
             rows += succession_path(near, successor, on=on)
-        except ValueError:
-            pass  # the commune did not lead there: the unit's own path says it all
     parts = []
     for row in rows:
         text = row.act

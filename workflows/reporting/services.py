@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from agencies.models import Category, FundingSource, ObligationDefinition, Unit
-from agencies.selectors import today
+from agencies.selectors import successors_of, today
 from workflows.core.attachments import Uploads, attach
 from workflows.core.door import Door
 from workflows.core.errors import Conflict, PermissionDenied, RuleViolation
@@ -59,7 +59,7 @@ def generate_obligations() -> int:
     definitions = ObligationDefinition.objects.prefetch_related("units", "excluded_units")
     for definition in definitions:
         periods = _periods(definition)
-        named = [unit.pk for unit in definition.units.all()]
+        named_units = list(definition.units.all())
         excluded = [unit.pk for unit in definition.excluded_units.all()]
         existing = set(
             Obligation.objects.filter(definition=definition).values_list("unit_id", "year")
@@ -69,10 +69,17 @@ def generate_obligations() -> int:
             due_on = definition.due_before(year)
             if due_on > horizon:
                 break
+            # A named unit that has ended passes the duty to its successor for it (the plan's
+            # successions: DOLISA's provincial report to Sở Y tế, then to Khánh Hòa's).
+            named = {
+                holder.pk
+                for unit in named_units
+                for holder in successors_of(unit, on=due_on, duty=definition.code)
+            }
             units = Unit.objects.valid_on(due_on).exclude(pk__in=excluded)
             units = (
                 units.filter(pk__in=named)
-                if named
+                if named_units
                 else units.filter(kind__in=definition.unit_kinds)
             )
             rows += [

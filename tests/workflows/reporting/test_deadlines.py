@@ -161,7 +161,9 @@ def test_generator_is_idempotent_and_matches_the_plan(cast, work_day):
     expected |= {("yearly_results_report", 2025): 11}
     expected |= {("provincial_yearly_report", year): 1 for year in range(2019, 2026)}
     assert counts == expected
-    assert duty("dolisa", 2025, "provincial_yearly_report").due_on == dt.date(2026, 1, 15)
+    assert duty("dolisa", 2024, "provincial_yearly_report").due_on == dt.date(2025, 1, 15)
+    # DOLISA's child-related duties passed to Sở Y tế (01/03/2025), then Khánh Hòa's (01/07).
+    assert duty("kh-doh", 2025, "provincial_yearly_report").due_on == dt.date(2026, 1, 15)
 
 
 def test_a_unit_that_ceases_keeps_its_old_duties_and_gets_no_new_ones(
