@@ -15,10 +15,9 @@ from django.utils.translation import gettext as _
 from agencies.models import Category, FundingSource, Unit
 from agencies.selectors import target_communes, today
 from workflows.core.attachments import Uploads, attach
-from workflows.core.door import Door
 from workflows.core.errors import PermissionDenied, RuleViolation
 from workflows.core.selectors import open_tasks
-from workflows.core.transitions import STAY, StepContext, start
+from workflows.core.transitions import STAY, Door, StepContext, start
 
 from .flows import AidRequestFlow
 from .models import AidRequest, AidRequestLine, Attachment, Review

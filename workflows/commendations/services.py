@@ -13,9 +13,8 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Plan
 from agencies.selectors import today
-from workflows.core.door import Door
 from workflows.core.errors import PermissionDenied
-from workflows.core.transitions import StepContext, start
+from workflows.core.transitions import Door, StepContext, start
 
 from .models import Commendation, NomineeKind
 

@@ -1,4 +1,4 @@
-from workflows.core.routes import record_urls
+from workflows.core.views import record_urls
 
 from . import views
 from .actions import COMMENDATION

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -510,3 +510,33 @@ def move_task(*, task_id: int, to_unit: Unit, acts: str, if_unit_id: int | None 
         data={"from_unit": former["unit"], "to_unit": to_unit.code, "from_owner": former["owner"]},
     )
     return task
+
+
+# The door bound to one record model, so that a process's services name their model once.
+R = TypeVar("R", bound=ProcessRecord)
+
+
+@dataclass(frozen=True)
+class Door(Generic[R]):
+    """The entry points of workflows.core.transitions for records of `model`, typed as them; the
+    options (apply, comment, data, then) pass through, so that they are declared there only."""
+
+    model: type[R]
+
+    def may_start(self, user, subject_unit: Unit | None = None) -> Actor:
+        return may_start(model=self.model, user=user, subject_unit=subject_unit)
+
+    def perform(self, pk: int, user, action: str, **options: Any) -> R:
+        return perform(model=self.model, pk=pk, user=user, action=action, **options)
+
+    def edit(self, pk: int, user, change: Callable[[R], None], comment: str = "") -> R:
+        """The step's (edit) action: the holder changes the record without moving it."""
+        return edit_in_step(
+            model=self.model, pk=pk, user=user, action="edit", change=change, comment=comment
+        )
+
+    def outside(self, record: models.Model, user, action: str, **options: Any) -> Actor:
+        """An action no task carries; `record` may be another model's (a waiver's duty)."""
+        return act_outside_step(
+            model=self.model, record=record, user=user, action=action, **options
+        )

@@ -4,6 +4,7 @@ door's refusals become pages (403 and 409 with the message, nothing saved)."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -300,3 +301,21 @@ def inbox(request):
 def archive(request):
     """Tasks the user completed."""
     return _page(request, archived_tasks(request.user), "core/archive.html")
+
+
+def record_urls(
+    declaration: ProcessDeclaration,
+    *,
+    listing: Callable,
+    create: Callable,
+    detail: Callable,
+    edit: Callable,
+) -> list[URLPattern]:
+    """List, new, record and edit pages (named so), then the record's generic action pages."""
+    return [
+        path("", listing, name="list"),
+        path("new/", create, name="create"),
+        path("<int:pk>/", detail, name="detail"),
+        path("<int:pk>/edit/", edit, name="edit"),
+        *process_urls(declaration),
+    ]

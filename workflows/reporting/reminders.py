@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from viewflow.workflow.models import Task
 
-from agencies.models import Membership, ObligationDefinition, name_in_sql
-from agencies.selectors import today
+from agencies.models import Membership, ObligationDefinition, Unit, name_in_sql
+from agencies.selectors import successors_of, today
 from workflows.core.models import Notification
 from workflows.core.notifications import (
     FILL,
@@ -210,9 +210,18 @@ def record_escalations(*, day: dt.date, at: dt.datetime, recorded: dt.datetime) 
             for d, year, due_on in _groups(obligations)
         ]
         told: dict[tuple, list[int]] = defaultdict(list)
+        named = Unit.objects.in_bulk(
+            [t["unit"] for d in definitions for t in d.escalate_to if t.get("unit")],
+            field_name="code",
+        )
         for definition in definitions:
             for target in definition.escalate_to:
-                told[target.get("unit"), target["role"]].append(definition.pk)
+                if not target.get("unit"):
+                    told[None, target["role"]].append(definition.pk)
+                    continue
+                # A named unit that has ended is told through its successor for the duty.
+                for holder in successors_of(named[target["unit"]], on=day, duty=definition.code):
+                    told[holder.code, target["role"]].append(definition.pk)
         for (unit, role), definition_ids in told.items():
             _record(
                 obligations.filter(definition_id__in=definition_ids),

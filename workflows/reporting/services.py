@@ -15,9 +15,8 @@ from django.utils.translation import ngettext
 from agencies.models import Category, FundingSource, ObligationDefinition, Unit
 from agencies.selectors import successors_of, today
 from workflows.core.attachments import Uploads, attach
-from workflows.core.door import Door
 from workflows.core.errors import Conflict, PermissionDenied, RuleViolation
-from workflows.core.transitions import StepContext, lock_process, start
+from workflows.core.transitions import Door, StepContext, lock_process, start
 
 from .models import (
     AnnexReview,

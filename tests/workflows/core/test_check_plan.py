@@ -8,6 +8,7 @@ import io
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from agencies.models import Category, Responsibility, Unit
 from tests.workflows.aid_requests.conftest import WORK_DAY
@@ -16,6 +17,12 @@ from workflows.aid_requests.services import Line, RequestInput
 from workflows.core.holders import orphan_tasks, unheld_steps
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
 
 
 def check(day: str) -> str:
