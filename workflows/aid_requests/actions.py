@@ -26,6 +26,7 @@ AID_REQUEST = ProcessDeclaration(
     visible=selectors.requests_visible_to,
     subject_unit=lambda request: request.district,
     near_unit=lambda request: request.commune,
+    record_related=("district", "commune", "category__plan"),
     inbox_related=("commune", "category"),
     inbox_fields=(
         "process_id",

@@ -112,6 +112,8 @@ class ProcessDeclaration:
     near_unit: Callable[[Any], Any] = lambda record: None
     outside: tuple[Action, ...] = ()
     extra_labels: dict[str, Label] = field(default_factory=dict)
+    # What routing reads of the record, loaded with it when the door locks it (no query each).
+    record_related: tuple[str, ...] = ()
     inbox_related: tuple[str, ...] = ()  # what an inbox row reads of a record …
     inbox_fields: tuple[str, ...] = ()  # … and only these columns, when given
     required_rules: tuple[str, ...] = ()  # plan rules the process reads

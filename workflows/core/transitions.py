@@ -178,7 +178,8 @@ def _entered(
     with transaction.atomic():
         process_id = model._default_manager.filter(pk=pk).values_list("process_id", flat=True)
         process = lock_process(process_id.get())
-        record = model._default_manager.get(pk=pk)
+        related = declaration_of(model).record_related
+        record = model._default_manager.select_related(*related).get(pk=pk)
         process.artifact = record
         task = open_task(process=process, flow_tasks=flow_tasks, user=user, task_id=task_id)
         task.process = process

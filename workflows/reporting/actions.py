@@ -43,6 +43,7 @@ duty_process = partial(
     matrix_process=PROCESS,
     subject_unit=lambda record: record.obligation.unit,
     inbox_related=("obligation__definition", "obligation__unit"),
+    record_related=("obligation__unit", "obligation__definition__plan"),
     required_rules=RULES,
 )
 
