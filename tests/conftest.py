@@ -68,3 +68,43 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_postgres)
         elif "celery" in item.keywords and without_redis:
             item.add_marker(skip_celery)
+
+
+class Migrator:
+    """Moves the test database to a migration and back; models as they were there."""
+
+    def migrate(self, targets):
+        from django.db import connection
+        from django.db.migrations.executor import MigrationExecutor
+
+        executor = MigrationExecutor(connection)
+        executor.migrate(targets)
+        return executor.loader.project_state(targets).apps
+
+    def plans(self, apps, rules_by_code: dict[str, dict]) -> list:
+        """Plans as an older release stored them, one per code, with only these rules."""
+        plan_model = apps.get_model("agencies", "Plan")
+        return [
+            plan_model.objects.create(
+                code=code,
+                title_vi=f"Kế hoạch {code}",
+                act=f"{number}/KH-UBND",
+                issued_on=dt.date(2019, 9, 3),
+                period_start=2019,
+                period_end=2025,
+                rules=rules,
+            )
+            for number, (code, rules) in enumerate(rules_by_code.items())
+        ]
+
+
+@pytest.fixture
+def migrator(transactional_db):
+    """Each test leaves the schema of an older release; the tests after it (live servers,
+    transactional tests) share the database, so it is brought back to the latest."""
+    yield Migrator()
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())

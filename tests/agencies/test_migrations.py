@@ -4,68 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-
 BEFORE = [("agencies", "0002_plan_data_details")]
 AFTER = [("agencies", "0003_plan_review_wait_days")]
 
 
-@pytest.fixture(autouse=True)
-def latest_schema_afterwards(transactional_db):
-    """Each test leaves the schema of an older release; the tests after it (live servers,
-    transactional tests) share the database, so it is brought back to the latest."""
-    yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_plan_loaded_before_review_wait_days_gets_the_wait_the_flows_used():
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    Plan = executor.loader.project_state(BEFORE).apps.get_model("agencies", "Plan")
-    old, chosen = (
-        Plan.objects.create(
-            code=code,
-            title_vi=f"Kế hoạch {code}",
-            act=f"{number}/KH-UBND",
-            issued_on=dt.date(2019, 9, 3),
-            period_start=2019,
-            period_end=2025,
-            rules=rules,
-        )
-        for number, (code, rules) in enumerate(
-            [("old-plan", {"escalation_every_days": 7}), ("chosen-plan", {"review_wait_days": 4})]
-        )
+def test_a_plan_loaded_before_review_wait_days_gets_the_wait_the_flows_used(migrator):
+    old, chosen = migrator.plans(
+        migrator.migrate(BEFORE),
+        {"old-plan": {"escalation_every_days": 7}, "chosen-plan": {"review_wait_days": 4}},
     )
-
-    executor = MigrationExecutor(connection)
-    executor.migrate(AFTER)
-    Plan = executor.loader.project_state(AFTER).apps.get_model("agencies", "Plan")
+    Plan = migrator.migrate(AFTER).get_model("agencies", "Plan")
     assert Plan.objects.get(pk=old.pk).rules == {"escalation_every_days": 7, "review_wait_days": 10}
     assert Plan.objects.get(pk=chosen.pk).rules == {"review_wait_days": 4}
 
 
-@pytest.mark.django_db(transaction=True)
-def test_memberships_with_an_empty_period_are_removed_before_the_constraint():
+def test_memberships_with_an_empty_period_are_removed_before_the_constraint(migrator):
     """Such a row held no day: removing it takes no right away, and the constraint can apply."""
     before, after = (
         [("agencies", "0003_plan_review_wait_days")],
         [("agencies", "0004_membership_ends_after_it_starts")],
     )
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    old = executor.loader.project_state(before).apps
-    plan = old.get_model("agencies", "Plan").objects.create(
-        code="p",
-        title_vi="Kế hoạch",
-        act="1/KH-UBND",
-        issued_on=dt.date(2019, 9, 3),
-        period_start=2019,
-        period_end=2025,
-    )
+    old = migrator.migrate(before)
+    (plan,) = migrator.plans(old, {"p": {}})
     unit = old.get_model("agencies", "Unit").objects.create(
         plan=plan, code="dolisa", kind="department", name_vi="Sở", valid_from=dt.date(2019, 1, 1)
     )
@@ -83,7 +43,5 @@ def test_memberships_with_an_empty_period_are_removed_before_the_constraint():
         ]
     )
 
-    executor = MigrationExecutor(connection)
-    executor.migrate(after)
-    Membership = executor.loader.project_state(after).apps.get_model("agencies", "Membership")
+    Membership = migrator.migrate(after).get_model("agencies", "Membership")
     assert set(Membership.objects.values_list("pk", flat=True)) == {kept, one_day}
