@@ -14,11 +14,19 @@ from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies.models import Membership, ObligationDefinition, Plan, Responsibility, Unit
-from agencies.selectors import memberships_of, today, units_for_user
+from agencies.models import (
+    Membership,
+    ObligationDefinition,
+    Plan,
+    Responsibility,
+    Succession,
+    Unit,
+)
+from agencies.selectors import actors_for, memberships_of, successors_of, today, units_for_user
 from workflows.core.errors import PermissionDenied
 from workflows.core.models import Notification
 from workflows.core.permissions import require_actor
+from workflows.core.selectors import supervisor_role
 
 from .models import (
     PROCESS,
@@ -166,9 +174,10 @@ def provincial_report(*, year: int, plan: Plan | None = None) -> ProvincialRepor
 
 
 def provincial_reports_visible_to(user) -> QuerySet[ProvincialReport]:
-    """Provincial reports are read by who oversees every unit's reporting (V.2)."""
-    reports = ProvincialReport.objects.select_related("obligation__unit")
-    return reports if can_oversee(user) else reports.none()
+    """Provincial reports are read by who oversees the unit owing them (V.2)."""
+    return ProvincialReport.objects.select_related("obligation__unit").filter(
+        obligation__unit__in=oversight_scope(user)
+    )
 
 
 def _sees_every_unit(user) -> bool:
@@ -183,11 +192,12 @@ def _sees_every_unit(user) -> bool:
 
 
 def obligations_visible_to(user) -> ObligationQuerySet:
-    """Who works on every unit's reports sees every duty; other units see their own (V.1–2)."""
+    """Who works on every unit's reports sees every duty; other units see their own and those
+    of the units they oversee (V.1–2)."""
     obligations = Obligation.objects.select_related("definition", "unit")
     if _sees_every_unit(user):
         return obligations
-    return obligations.filter(unit__in=units_for_user(user))
+    return obligations.filter(Q(unit__in=units_for_user(user)) | Q(unit__in=oversight_scope(user)))
 
 
 def my_obligations(user) -> ObligationQuerySet:
@@ -274,20 +284,79 @@ def report_detail(pk: int) -> Report:
     )
 
 
+def _named_for_oversight(day: dt.date) -> set[tuple[int, str]]:
+    """The units and roles the matrix names on the day for a step over every unit's reports
+    (DOLISA's review and consolidation, the PPC's acknowledgement), through successions."""
+    return {
+        (actor.unit.pk, actor.role)
+        for step in OVERSIGHT_STEPS
+        for actor in actors_for(process=PROCESS, step=step, on=day)
+    }
+
+
+def _consolidating_units(day: dt.date) -> set[int]:
+    """The units owing each plan's provincial report on the day: those its duty names, or their
+    successors for that duty (DOLISA; Sở Y tế from 01/03/2025, Khánh Hòa's from 01/07/2025)."""
+    definitions = ObligationDefinition.objects.filter(
+        code=KeyTextTransform(PROVINCIAL_REPORT_RULE, "plan__rules")
+    ).prefetch_related("units")
+    return {
+        holder.pk
+        for definition in definitions
+        for unit in definition.units.all()
+        for holder in successors_of(unit, on=day, duty=definition.code)
+    }
+
+
+def _at_and_below(unit_ids: set[int], *, on: dt.date) -> set[int]:
+    """The units, those under them and those whose work passed to them by the day (the merged
+    province's committee follows the old province's units), one generation per query pair."""
+    found, frontier = set(unit_ids), set(unit_ids)
+    while frontier:
+        children = Unit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+        predecessors = (
+            Succession.objects.in_force_on(on)
+            .filter(successor_id__in=frontier)
+            .values_list("predecessor_id", flat=True)
+        )
+        frontier = (set(children) | set(predecessors)) - found
+        found |= frontier
+    return found
+
+
+def oversight_scope(user) -> QuerySet[Unit]:
+    """The units whose reporting the user follows today (V.2), as plan data says: every unit of
+    the plan for who holds what the matrix names for a step over every unit's reports, or the
+    plan's supervisor role in the unit owing the provincial report (DOLISA, then its
+    successors); the units at and below the unit of any other supervisor; none for the rest."""
+    if user.is_superuser:
+        return Unit.objects.all()
+    day = today()
+    memberships = list(memberships_of(user, on=day).select_related("unit__plan"))
+    named = _named_for_oversight(day) if memberships else set()
+    consolidating = _consolidating_units(day) if memberships else set()
+    plans: set[int] = set()
+    supervised: set[int] = set()
+    for membership in memberships:
+        unit, role = membership.unit, membership.role.code
+        supervisor = role == supervisor_role(unit)
+        if (unit.pk, role) in named or (supervisor and unit.pk in consolidating):
+            plans.add(unit.plan_id)
+        elif supervisor:
+            supervised.add(unit.pk)
+    below = _at_and_below(supervised, on=day)
+    return Unit.objects.filter(Q(plan_id__in=plans) | Q(pk__in=below))
+
+
+def oversees(user, unit: Unit) -> bool:
+    """Whether a page about the unit's duties (its drill-down, its consolidation) is the user's."""
+    return oversight_scope(user).filter(pk=unit.pk).exists()
+
+
 def can_oversee(user) -> bool:
     """The dashboard is for units that follow up on every unit's reporting (V.2: DOLISA, the
-    PPC) and for supervisors."""
-    if user.is_superuser:
-        return True
-    units = units_for_user(user)
-    named = Responsibility.objects.valid_on(today()).filter(
-        process=PROCESS, step__in=OVERSIGHT_STEPS, unit__in=units
-    )
-    # The supervisor role is the one the rules of the unit's own plan name.
-    supervising = memberships_of(user).filter(
-        role__code=KeyTextTransform(SUPERVISOR_ROLE_RULE, "unit__plan__rules")
-    )
-    return named.exists() or supervising.exists()
+    PPC) and for supervisors, each over what oversight_scope gives."""
+    return oversight_scope(user).exists()
 
 
 # --- supervisor dashboard ---------------------------------------------------------------
@@ -339,9 +408,10 @@ class UnitRow(Completeness):
     unit: Unit
 
 
-def _scope(*, year: int | None, kind: str, definition: str | None) -> ObligationQuerySet:
-    """The dashboard's duties: of the period, kind of unit and obligation, each when given (V.2)."""
-    obligations = Obligation.objects.all()
+def _scope(*, user, year: int | None, kind: str, definition: str | None) -> ObligationQuerySet:
+    """The dashboard's duties: of the units the user oversees, and of the period, kind of unit
+    and obligation, each when given (V.2)."""
+    obligations = Obligation.objects.filter(unit__in=oversight_scope(user))
     if kind:
         obligations = obligations.filter(unit__kind=kind)
     if year is not None:
@@ -352,11 +422,11 @@ def _scope(*, year: int | None, kind: str, definition: str | None) -> Obligation
 
 
 def completeness_by_unit(
-    *, year: int, kind: str = "", definition: str | None = None
+    *, user, year: int, kind: str = "", definition: str | None = None
 ) -> tuple[list[UnitRow], Completeness]:
-    """DHIS2's rates per unit with duties in the period, and the total, in one query (V.2)."""
+    """DHIS2's rates per unit the user oversees with duties in the period, and the total (V.2)."""
     rows = list(
-        _scope(year=year, kind=kind, definition=definition)
+        _scope(user=user, year=year, kind=kind, definition=definition)
         .values("unit_id", "unit__code")
         .annotate(**COUNTS)
         .order_by("unit__code")
@@ -370,11 +440,11 @@ def completeness_by_unit(
 
 
 def completeness_by_year(
-    *, kind: str = "", definition: str | None = None
+    *, user, kind: str = "", definition: str | None = None
 ) -> list[tuple[int, Completeness]]:
-    """Rates per period for the timeliness chart (one query)."""
+    """Rates per period for the timeliness chart, over the units the user oversees."""
     rows = (
-        _scope(year=None, kind=kind, definition=definition)
+        _scope(user=user, year=None, kind=kind, definition=definition)
         .values("year")
         .annotate(**COUNTS)
         .order_by("year")
@@ -390,11 +460,11 @@ class OverdueRow:
 
 
 def overdue_list(
-    *, year: int, at: dt.datetime, kind: str = "", definition: str | None = None
+    *, user, year: int, at: dt.datetime, kind: str = "", definition: str | None = None
 ) -> list[OverdueRow]:
-    """Overdue duties with days overdue and who was reminded or told when (two queries)."""
+    """Overdue duties of the units the user oversees, with days overdue and who was told when."""
     obligations = list(
-        _scope(year=year, kind=kind, definition=definition)
+        _scope(user=user, year=year, kind=kind, definition=definition)
         .overdue(at=at)
         .select_related("definition", "unit")
         .order_by("due_on", "unit__code")

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
-from agencies.models import Unit
 from workflows.core.notifications import mark_read
 from workflows.core.selectors import notifications_for
 from workflows.core.timeline import timeline_for
@@ -178,6 +177,8 @@ def consolidation(request, year: int):
     """The year's consolidation: gaps, live or submitted figures, its process (IV.1.d–đ)."""
     _require_oversight(request.user)
     obligation = selectors.provincial_obligation(year=year)
+    if obligation is not None and not selectors.oversees(request.user, obligation.unit):
+        raise Http404
     plan = obligation.definition.plan if obligation else None
     provincial = selectors.provincial_report(year=year, plan=plan) if plan else None
     submitted = provincial is not None and provincial.status != ProvincialStatus.CONSOLIDATING
@@ -227,17 +228,23 @@ def _dashboard_filter(request) -> forms.DashboardForm:
     return form
 
 
-def _scope(form: forms.DashboardForm) -> dict:
+def _scope(request, form: forms.DashboardForm) -> dict:
+    """The filter's choices, read for the user: the selectors keep to what they oversee."""
     data = form.cleaned_data
     definition = data["definition"].code if data["definition"] else None
-    return {"year": data["year"], "kind": data["kind"], "definition": definition}
+    return {
+        "user": request.user,
+        "year": data["year"],
+        "kind": data["kind"],
+        "definition": definition,
+    }
 
 
 @login_required
 def dashboard(request):
     """Completeness and timeliness per unit, the overdue list, timeliness per year (V.2)."""
     form = _dashboard_filter(request)
-    scope = _scope(form)
+    scope = _scope(request, form)
     rows, total = selectors.completeness_by_unit(**scope)
     return render(
         request,
@@ -248,16 +255,16 @@ def dashboard(request):
             "total": total,
             "overdue": selectors.overdue_list(**scope, at=timezone.now()),
             "by_year": selectors.completeness_by_year(
-                kind=scope["kind"], definition=scope["definition"]
+                user=request.user, kind=scope["kind"], definition=scope["definition"]
             ),
             "query": request.GET.urlencode(),
         },
     )
 
 
-def _export_rows(form: forms.DashboardForm) -> list[list]:
+def _export_rows(request, form: forms.DashboardForm) -> list[list]:
     """The dashboard table as plain rows: the header, one row per unit, the total."""
-    rows, total = selectors.completeness_by_unit(**_scope(form))
+    rows, total = selectors.completeness_by_unit(**_scope(request, form))
     header = [
         _("Unit code"),
         _("Unit"),
@@ -304,7 +311,7 @@ def dashboard_csv(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_export_name(form, "csv")}"'
     response.write("\ufeff")  # so that spreadsheet programs read Vietnamese as UTF-8
-    csv.writer(response).writerows(_export_rows(form))
+    csv.writer(response).writerows(_export_rows(request, form))
     return response
 
 
@@ -314,7 +321,7 @@ def dashboard_xlsx(request):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = str(form.cleaned_data["year"])
-    for row in _export_rows(form):
+    for row in _export_rows(request, form):
         sheet.append(row)
     response = HttpResponse(
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -326,9 +333,9 @@ def dashboard_xlsx(request):
 
 @login_required
 def unit_detail(request, code: str):
-    """Drill-down: every duty of one unit, each with its report."""
+    """Drill-down: every duty of one unit the user oversees, each with its report."""
     _require_oversight(request.user)
-    unit = get_object_or_404(Unit, code=code)
+    unit = get_object_or_404(selectors.oversight_scope(request.user), code=code)
     rows = _rows(selectors.obligations_of(unit))
     return render(request, "reporting/unit.html", {"unit": unit, "rows": rows})
 

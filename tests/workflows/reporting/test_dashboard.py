@@ -12,7 +12,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from workflows.reporting import reminders, services
-from workflows.reporting.selectors import completeness_by_unit, completeness_by_year
+from workflows.reporting.models import Obligation
+from workflows.reporting.selectors import can_oversee, completeness_by_unit, completeness_by_year
 
 from .conftest import VN, draft, duty, to_review
 
@@ -67,7 +68,7 @@ EXPECTED = [
 
 
 def test_completeness_and_timeliness_per_unit(year_2023):
-    rows, total = completeness_by_unit(**QUERY)
+    rows, total = completeness_by_unit(user=year_2023["dolisa"], **QUERY)
     table = [
         [r.unit.code, r.expected, r.submitted, r.on_time, r.late, r.missing, r.waived] for r in rows
     ]
@@ -82,7 +83,11 @@ def test_completeness_and_timeliness_per_unit(year_2023):
     assert total.completeness == pytest.approx(2 / 6)
     assert total.timeliness == pytest.approx(1 / 6)
 
-    by_year = dict(completeness_by_year(kind="district", definition="yearly_results_report"))
+    by_year = dict(
+        completeness_by_year(
+            user=year_2023["dolisa"], kind="district", definition="yearly_results_report"
+        )
+    )
     assert by_year[2023].timeliness == pytest.approx(1 / 6)
     assert by_year[2022].expected == 7 and by_year[2022].submitted == 0
 
@@ -137,3 +142,69 @@ def test_dashboard_opens_on_the_last_year_with_duties(plan):
     call_command("generate_obligations", verbosity=0)
     assert latest_reporting_year(on=dt.date(2026, 11, 29)) == 2025
     assert latest_reporting_year(on=dt.date(2023, 5, 1)) == 2023
+
+
+def test_a_district_supervisor_sees_only_their_district(client, year_2023):
+    client.force_login(year_2023["thuan_bac"])
+    response = client.get(reverse("reporting:dashboard"), QUERY)
+    assert [row.unit.code for row in response.context["rows"]] == ["d-thuan-bac"]
+    assert [row.obligation.unit.code for row in response.context["overdue"]] == ["d-thuan-bac"]
+    expected = {year: rates.expected for year, rates in response.context["by_year"]}
+    assert expected == dict.fromkeys(range(2019, 2025), 1)
+    lines = list(
+        csv.reader(
+            io.StringIO(
+                client.get(reverse("reporting:dashboard_csv"), QUERY).content.decode("utf-8-sig")
+            )
+        )
+    )
+    assert [line[0] for line in lines[1:]] == ["d-thuan-bac", ""]
+    sheet = load_workbook(
+        io.BytesIO(client.get(reverse("reporting:dashboard_xlsx"), QUERY).content)
+    ).active
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["d-thuan-bac", None]
+
+    assert client.get(reverse("reporting:unit", args=["d-thuan-bac"])).status_code == 200
+    assert (
+        client.get(reverse("reporting:obligation", args=[duty("d-thuan-bac").pk])).status_code
+        == 200
+    )
+    for page in (
+        reverse("reporting:unit", args=["d-bac-ai"]),
+        reverse("reporting:unit", args=["dolisa"]),
+        reverse("reporting:obligation", args=[duty("d-bac-ai").pk]),
+        reverse("reporting:consolidation", args=[2023]),
+    ):
+        assert client.get(page).status_code == 404, page
+
+
+def test_dolisa_s_supervisor_sees_the_province(client, year_2023):
+    client.force_login(year_2023["dolisa"])
+    assert client.get(reverse("reporting:unit", args=["d-bac-ai"])).status_code == 200
+    assert client.get(reverse("reporting:consolidation", args=[2023])).status_code == 200
+    response = client.get(reverse("reporting:dashboard"), {"year": 2023})
+    assert {"d-bac-ai", "doh", "wu"} <= {row.unit.code for row in response.context["rows"]}
+
+
+def test_the_province_is_seen_by_the_supervisor_of_whoever_owes_the_provincial_report(
+    client, cast, make_member, work_day
+):
+    """After the reorganisation DOLISA's duty is Khánh Hòa's Sở Y tế's: its supervisor follows
+    every unit, another department's only its own (and the Ninh Thuận unit it took over)."""
+    health = make_member("kh-doh", "supervisor", valid_from=dt.date(2025, 7, 1))
+    finance = make_member("kh-dof", "supervisor", valid_from=dt.date(2025, 7, 1))
+    work_day.move_to(dt.datetime(2026, 3, 2, 9, 0, tzinfo=VN))
+    assert can_oversee(health) and can_oversee(finance)
+    assert not can_oversee(cast["dolisa", "supervisor"])  # DOLISA's membership ended with it
+
+    client.force_login(health)
+    response = client.get(reverse("reporting:dashboard"), {"year": 2024})
+    owing = set(Obligation.objects.filter(year=2024).values_list("unit__code", flat=True))
+    assert {row.unit.code for row in response.context["rows"]} == owing
+    assert {"d-bac-ai", "doh", "wu"} <= owing
+    assert client.get(reverse("reporting:unit", args=["d-bac-ai"])).status_code == 200
+
+    client.force_login(finance)
+    response = client.get(reverse("reporting:dashboard"), {"year": 2024})
+    assert {row.unit.code for row in response.context["rows"]} == {"dof", "dpi"}
+    assert client.get(reverse("reporting:unit", args=["d-bac-ai"])).status_code == 404
