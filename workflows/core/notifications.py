@@ -5,8 +5,10 @@ died before sending leaves unsent rows that the next run sends."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
 from celery import current_app
@@ -237,7 +239,21 @@ def _email(recipient: User, rows: list[Notification]) -> EmailMessage:
             "emails/notifications.txt",
             {"recipient": recipient, "rows": rows, "site_url": settings.SITE_URL},
         )
-    return EmailMessage(subject=subject, body=body, to=[recipient.email])
+    return EmailMessage(
+        subject=subject,
+        body=body,
+        to=[recipient.email],
+        headers={"Message-ID": message_id(rows)},
+    )
+
+
+def message_id(rows: Sequence[Notification]) -> str:
+    """The same notices give the same Message-ID (RFC 5322, 3.6.4), whichever worker sends
+    them: a message sent again after a crash between the mail server and the commit that
+    marks it sent is known to mail systems as the one already delivered."""
+    digest = hashlib.sha256("\n".join(sorted(row.key for row in rows)).encode()).hexdigest()
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
+    return f"<notice-{digest[:32]}@{domain}>"
 
 
 def send_pending() -> int:
