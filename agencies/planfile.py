@@ -1,16 +1,9 @@
-"""The plan data file (e.g. agencies/plans/ninh-thuan-372.yaml): parse, validate, load.
+"""The plan data file (e.g. agencies/plans/ninh-thuan-372.yaml): parse and validate.
 
 `read_plan_file`/`parse_plan` turn the YAML into frozen dataclasses or raise `PlanFileError`
 listing every problem with its entry and field, e.g.
-`units[15] (code "d-bac-ai"): parent "ppcx" does not exist`. `load_plan` writes a parsed file in
-one transaction after checking it against the database, so an invalid file writes nothing.
-
-Loading is idempotent: rows are updated in place by natural key and every creation or update is
-kept as a PlanChange (before/after), so the history of what the data said when survives. Nothing
-is deleted: units, commune classifications, responsibilities and successions missing from the
-file stop applying from the load date (valid_to = the day before; a row that had not started
-gets an empty period). Clauses, categories, funding sources and obligations have no validity
-period, so a file that drops one is refused.
+`units[15] (code "d-bac-ai"): parent "ppcx" does not exist`. Nothing here touches the database:
+`agencies.planload.load_plan` writes a parsed file.
 """
 
 from __future__ import annotations
@@ -19,34 +12,20 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypedDict, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, TypeVar
 
 import yaml
-from django.db import models, transaction
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from .models import (
     AreaClass,
-    Category,
-    Clause,
-    CommuneClassification,
-    FundingSource,
     ObligationDefinition,
-    Plan,
-    PlanChange,
-    Responsibility,
-    Role,
     Succession,
-    Unit,
     UnitKind,
 )
-from .selectors import bump_matrix_version, today
 
 SECTIONS = (
     "plan",
@@ -163,6 +142,17 @@ class EscalationSpec:
     role: str
 
 
+class _Due(TypedDict):
+    """An obligation's due rule, as ObligationSpec holds it."""
+
+    due_date: dt.date | None
+    due_day: int | None
+    due_month: int | None
+    due_year_offset: int
+    first_year: int | None
+    last_year: int | None
+
+
 @dataclass(frozen=True)
 class ObligationSpec:
     code: str
@@ -176,12 +166,7 @@ class ObligationSpec:
     exclude: tuple[str, ...]
     recipient: str | None
     recurrence: str
-    due_date: dt.date | None
-    due_day: int | None
-    due_month: int | None
-    due_year_offset: int
-    first_year: int | None
-    last_year: int | None
+    due: _Due
     reminder_days: tuple[int, ...]
     escalate_to: tuple[EscalationSpec, ...]
 
@@ -298,8 +283,9 @@ class _Entry:
     ):
         self.errors = errors
         self.where = where
-        self.raw = raw if isinstance(raw, dict) else {}
-        if not isinstance(raw, dict):
+        self.is_mapping = isinstance(raw, dict)
+        self.raw = raw if self.is_mapping else {}
+        if not self.is_mapping:
             self.error(_("must be a mapping"))
             return
         for key in raw:
@@ -312,42 +298,16 @@ class _Entry:
     def error(self, message: str) -> None:
         self.errors.append(f"{self.where}: {message}")
 
-    @overload
     def _read(
-        self,
-        name: str,
-        convert: Callable[[Any], _T | None],
-        message: str,
-        default: _T,
-        **params: object,
-    ) -> _T: ...
-
-    @overload
-    def _read(
-        self,
-        name: str,
-        convert: Callable[[Any], _T | None],
-        message: str,
-        default: None = None,
-        **params: object,
-    ) -> _T | None: ...
-
-    def _read(
-        self,
-        name: str,
-        convert: Callable[[Any], _T | None],
-        message: str,
-        default: _T | None = None,
-        **params: object,
+        self, name: str, convert: Callable[[Any], _T | None], message: str, **params: object
     ) -> _T | None:
-        """The field converted, or `default` when it is missing or refused (with an error)."""
+        """The field converted, or None when it is missing or refused (with an error)."""
         value = self.raw.get(name)
         if value is None:
-            return default
+            return None
         converted = convert(value)
         if converted is None:
             self.error(message % {"field": name, "value": value, **params})
-            return default
         return converted
 
     def _read_list(
@@ -370,9 +330,9 @@ class _Entry:
 
     def text(self, name: str, *, max_length: int | None = None) -> str:
         if max_length is None:
-            return self._read(name, _as_text(None), _("%(field)s must be text"), "")
+            return self._read(name, _as_text(None), _("%(field)s must be text")) or ""
         message = _("%(field)s must be text of at most %(max)d characters")
-        return self._read(name, _as_text(max_length), message, "", max=max_length)
+        return self._read(name, _as_text(max_length), message, max=max_length) or ""
 
     def code(self, name: str, *, max_length: int) -> str | None:
         return self._read(name, _as_code(max_length), _code_message(), max=max_length)
@@ -390,9 +350,43 @@ class _Entry:
         message = _('%(field)s "%(value)s" must be a matrix step such as "aid_request.consolidate"')
         return self._read_list(name, _as_step, message)
 
+    def nested(
+        self, name: str, *, required: tuple[str, ...], optional: tuple[str, ...] = ()
+    ) -> list[_Entry]:
+        """The entries of a list inside this one (a unit's classifications, a duty's escalation)."""
+        raws = self.raw.get(name)
+        if raws is None:
+            return []
+        if not isinstance(raws, list):
+            self.error(_("%(field)s must be a list") % {"field": name})
+            return []
+        return [
+            _Entry(
+                self.errors,
+                f"{self.where} {name}[{index}]",
+                raw,
+                required=required,
+                optional=optional,
+            )
+            for index, raw in enumerate(raws)
+        ]
+
+    def names(self) -> dict[str, str]:
+        """The Vietnamese and English names that units, roles, categories and duties carry."""
+        return {
+            "name_vi": self.text("name_vi", max_length=255),
+            "name_en": self.text("name_en", max_length=255),
+        }
+
+    def cited_clause(self, clauses: Iterable[str]) -> str | None:
+        """The clause an entry cites, reported when the file does not list it."""
+        clause = self.clause_code("clause")
+        self.refer("clause", clause, clauses)
+        return clause
+
     def official_code(self, name: str) -> str:
         message = _('%(field)s "%(value)s" must be a code of 2 to 5 digits, such as "22786"')
-        return self._read(name, _as_official_code, message, "")
+        return self._read(name, _as_official_code, message) or ""
 
     def date(self, name: str) -> dt.date | None:
         return self._read(name, _as_date, _("%(field)s must be a date (YYYY-MM-DD)"))
@@ -407,7 +401,8 @@ class _Entry:
         def convert(value: Any) -> bool | None:
             return value if isinstance(value, bool) else None
 
-        return self._read(name, convert, _("%(field)s must be true or false"), default)
+        value = self._read(name, convert, _("%(field)s must be true or false"))
+        return default if value is None else value
 
     def choice(self, name: str, choices: Iterable[str]) -> str | None:
         allowed = tuple(choices)
@@ -505,20 +500,14 @@ def _choice_message() -> str:
     return _('%(field)s "%(value)s" is not one of %(choices)s')
 
 
-def _where(section: str, index: int, raw: Any) -> str:
-    code = raw.get("code") if isinstance(raw, dict) else None
+def _where(section: str, index: int, raw: Any, label: Callable[[dict], str] | None) -> str:
+    """An entry's place, with what names it (its code, unless the section names it otherwise)."""
+    if not isinstance(raw, dict):
+        return f"{section}[{index}]"
+    if label is not None:
+        return f"{section}[{index}] ({label(raw)})"
+    code = raw.get("code")
     return f'{section}[{index}] (code "{code}")' if isinstance(code, str) else f"{section}[{index}]"
-
-
-class _Due(TypedDict):
-    """An obligation's due rule, as ObligationSpec holds it."""
-
-    due_date: dt.date | None
-    due_day: int | None
-    due_month: int | None
-    due_year_offset: int
-    first_year: int | None
-    last_year: int | None
 
 
 class _Parser:
@@ -609,12 +598,37 @@ class _Parser:
             else:
                 first[code] = index
 
-    def _keep_unique(
-        self, section: str, specs: list[tuple[int, _CodedSpec]]
+    def _section(
+        self,
+        section: str,
+        *,
+        required: tuple[str, ...],
+        optional: tuple[str, ...] = (),
+        label: Callable[[dict], str] | None = None,
+    ) -> Iterator[tuple[int, _Entry]]:
+        """The section's entries, each named by its place for the errors it may raise."""
+        for index, raw in self._entries(section):
+            where = _where(section, index, raw, label)
+            yield index, _Entry(self.errors, where, raw, required=required, optional=optional)
+
+    def _coded_section(
+        self,
+        section: str,
+        spec: Callable[..., _CodedSpec],
+        fields: Callable[[_Entry], dict[str, Any]],
+        *,
+        required: tuple[str, ...],
+        optional: tuple[str, ...] = (),
     ) -> tuple[_CodedSpec, ...]:
-        """The specs, after reporting codes given twice."""
-        self._unique(section, ((index, spec.code) for index, spec in specs))
-        return tuple(spec for _index, spec in specs)
+        """A section of plain coded entries: every field is read (so each error is reported)
+        before an entry without a usable code is left out, then codes given twice are reported."""
+        specs: list[tuple[int, _CodedSpec]] = []
+        for index, entry in self._section(section, required=required, optional=optional):
+            values = fields(entry)
+            if values["code"] is not None:
+                specs.append((index, spec(**values)))
+        self._unique(section, ((index, item.code) for index, item in specs))
+        return tuple(item for _index, item in specs)
 
     def _plan(self) -> PlanSpec | None:
         if self.data.get("plan") is None:
@@ -694,45 +708,27 @@ class _Parser:
         return rules
 
     def _roles(self) -> tuple[RoleSpec, ...]:
-        specs: list[tuple[int, RoleSpec]] = []
-        for index, raw in self._entries("roles"):
-            entry = _Entry(
-                self.errors,
-                _where("roles", index, raw),
-                raw,
-                required=("code", "name_vi"),
-                optional=("name_en",),
-            )
-            code = entry.code("code", max_length=32)
-            name_vi = entry.text("name_vi", max_length=255)
-            name_en = entry.text("name_en", max_length=255)
-            if code is not None:
-                specs.append((index, RoleSpec(code=code, name_vi=name_vi, name_en=name_en)))
-        return self._keep_unique("roles", specs)
+        return self._coded_section(
+            "roles",
+            RoleSpec,
+            lambda entry: {"code": entry.code("code", max_length=32), **entry.names()},
+            required=("code", "name_vi"),
+            optional=("name_en",),
+        )
 
     def _clauses(self) -> tuple[ClauseSpec, ...]:
-        specs: list[tuple[int, ClauseSpec]] = []
-        for index, raw in self._entries("clauses"):
-            entry = _Entry(
-                self.errors,
-                _where("clauses", index, raw),
-                raw,
-                required=("code", "summary_vi"),
-                optional=("summary_en", "out_of_scope"),
-            )
-            code = entry.clause_code("code")
-            summary_vi = entry.text("summary_vi")
-            summary_en = entry.text("summary_en")
-            out_of_scope = entry.text("out_of_scope")
-            if code is not None:
-                spec = ClauseSpec(
-                    code=code,
-                    summary_vi=summary_vi,
-                    summary_en=summary_en,
-                    out_of_scope=out_of_scope,
-                )
-                specs.append((index, spec))
-        return self._keep_unique("clauses", specs)
+        return self._coded_section(
+            "clauses",
+            ClauseSpec,
+            lambda entry: {
+                "code": entry.clause_code("code"),
+                "summary_vi": entry.text("summary_vi"),
+                "summary_en": entry.text("summary_en"),
+                "out_of_scope": entry.text("out_of_scope"),
+            },
+            required=("code", "summary_vi"),
+            optional=("summary_en", "out_of_scope"),
+        )
 
     def _units(self) -> tuple[tuple[UnitSpec, ...], set[str]]:
         """The units, and the code of every unit that has one: other entries may name a unit
@@ -740,20 +736,16 @@ class _Parser:
         specs: list[UnitSpec] = []
         coded: list[tuple[int, str, str | None]] = []  # index, code and parent of each
         entries: dict[str, _Entry] = {}
-        for index, raw in self._entries("units"):
-            entry = _Entry(
-                self.errors,
-                _where("units", index, raw),
-                raw,
-                required=("code", "kind", "name_vi", "valid_from"),
-                optional=("parent", "name_en", "official_code", "valid_to", "classifications"),
-            )
+        for index, entry in self._section(
+            "units",
+            required=("code", "kind", "name_vi", "valid_from"),
+            optional=("parent", "name_en", "official_code", "valid_to", "classifications"),
+        ):
             kind = entry.choice("kind", UnitKind)
             valid_from, valid_to = entry.period()
             code = entry.code("code", max_length=64)
             parent = entry.code("parent", max_length=64)
-            name_vi = entry.text("name_vi", max_length=255)
-            name_en = entry.text("name_en", max_length=255)
+            names = entry.names()
             official_code = entry.official_code("official_code")
             classifications = self._classifications(entry, kind, valid_from, valid_to)
             if code is None:
@@ -761,18 +753,18 @@ class _Parser:
             coded.append((index, code, parent))
             entries.setdefault(code, entry)
             if kind is not None and valid_from is not None:
-                spec = UnitSpec(
-                    code=code,
-                    kind=kind,
-                    parent=parent,
-                    name_vi=name_vi,
-                    name_en=name_en,
-                    valid_from=valid_from,
-                    valid_to=valid_to,
-                    classifications=classifications,
-                    official_code=official_code,
+                specs.append(
+                    UnitSpec(
+                        code=code,
+                        kind=kind,
+                        parent=parent,
+                        official_code=official_code,
+                        valid_from=valid_from,
+                        valid_to=valid_to,
+                        classifications=classifications,
+                        **names,
+                    )
                 )
-                specs.append(spec)
         self._unique("units", ((index, code) for index, code, _parent in coded))
         parents = {code: parent for _index, code, parent in coded}
         for _index, code, parent in coded:
@@ -790,24 +782,13 @@ class _Parser:
     def _classifications(
         self, unit: _Entry, kind: str | None, unit_from: dt.date | None, unit_to: dt.date | None
     ) -> tuple[ClassificationSpec, ...]:
-        raws = unit.raw.get("classifications")
-        if raws is None:
-            return ()
-        if not isinstance(raws, list):
-            unit.error(_("%(field)s must be a list") % {"field": "classifications"})
-            return ()
-        if kind != UnitKind.COMMUNE:
+        if unit.raw.get("classifications") is not None and kind != UnitKind.COMMUNE:
             unit.error(_("classifications are only for communes"))
         specs: list[ClassificationSpec] = []
         periods: list[tuple[dt.date, dt.date | None]] = []  # of each dated one, for overlaps
-        for index, raw in enumerate(raws):
-            entry = _Entry(
-                self.errors,
-                f"{unit.where} classifications[{index}]",
-                raw,
-                required=("area_class", "act", "valid_from"),
-                optional=("valid_to",),
-            )
+        for entry in unit.nested(
+            "classifications", required=("area_class", "act", "valid_from"), optional=("valid_to",)
+        ):
             valid_from, valid_to = entry.period()
             area_class = entry.choice("area_class", AreaClass)
             act = entry.text("act", max_length=100)
@@ -828,54 +809,37 @@ class _Parser:
                 specs.append(spec)
         return tuple(specs)
 
+    @staticmethod
+    def _named_citing(clauses: set[str]) -> Callable[[_Entry], dict[str, Any]]:
+        """What a category and a funding source both carry: a code, names and a listed clause."""
+        return lambda entry: {
+            "code": entry.code("code", max_length=32),
+            **entry.names(),
+            "clause": entry.cited_clause(clauses),
+        }
+
     def _categories(self, clauses: set[str]) -> tuple[CategorySpec, ...]:
-        specs: list[tuple[int, CategorySpec]] = []
-        for index, raw in self._entries("categories"):
-            entry = _Entry(
-                self.errors,
-                _where("categories", index, raw),
-                raw,
-                required=("code", "name_vi"),
-                optional=("name_en", "clause"),
-            )
-            code = entry.code("code", max_length=32)
-            name_vi = entry.text("name_vi", max_length=255)
-            name_en = entry.text("name_en", max_length=255)
-            clause = entry.clause_code("clause")
-            entry.refer("clause", clause, clauses)
-            if code is not None:
-                spec = CategorySpec(code=code, name_vi=name_vi, name_en=name_en, clause=clause)
-                specs.append((index, spec))
-        return self._keep_unique("categories", specs)
+        return self._coded_section(
+            "categories",
+            CategorySpec,
+            self._named_citing(clauses),
+            required=("code", "name_vi"),
+            optional=("name_en", "clause"),
+        )
 
     def _funding_sources(self, clauses: set[str]) -> tuple[FundingSourceSpec, ...]:
-        specs: list[tuple[int, FundingSourceSpec]] = []
-        for index, raw in self._entries("funding_sources"):
-            entry = _Entry(
-                self.errors,
-                _where("funding_sources", index, raw),
-                raw,
-                required=("code", "name_vi"),
-                optional=("name_en", "clause", "may_fund_children", "note"),
-            )
-            code = entry.code("code", max_length=32)
-            name_vi = entry.text("name_vi", max_length=255)
-            name_en = entry.text("name_en", max_length=255)
-            clause = entry.clause_code("clause")
-            may_fund_children = entry.boolean("may_fund_children", default=True)
-            note = entry.text("note")
-            entry.refer("clause", clause, clauses)
-            if code is not None:
-                spec = FundingSourceSpec(
-                    code=code,
-                    name_vi=name_vi,
-                    name_en=name_en,
-                    clause=clause,
-                    may_fund_children=may_fund_children,
-                    note=note,
-                )
-                specs.append((index, spec))
-        return self._keep_unique("funding_sources", specs)
+        named_citing = self._named_citing(clauses)
+        return self._coded_section(
+            "funding_sources",
+            FundingSourceSpec,
+            lambda entry: {
+                **named_citing(entry),
+                "may_fund_children": entry.boolean("may_fund_children", default=True),
+                "note": entry.text("note"),
+            },
+            required=("code", "name_vi"),
+            optional=("name_en", "clause", "may_fund_children", "note"),
+        )
 
     def _responsibilities(
         self, *, roles: set[str], clauses: set[str], units: set[str], categories: set[str]
@@ -887,17 +851,12 @@ class _Parser:
         # unit_kind, role, category and clause) makes two rows the same duty; such rows must
         # not overlap in time.
         dated: list[tuple[int, tuple[str | None, ...], dt.date, dt.date | None]] = []
-        for index, raw in self._entries("responsibilities"):
-            where = f"responsibilities[{index}]"
-            if isinstance(raw, dict):
-                where += f" ({raw.get('process')}.{raw.get('step')})"
-            entry = _Entry(
-                self.errors,
-                where,
-                raw,
-                required=("process", "step", "role", "clause", "valid_from"),
-                optional=("unit", "unit_kind", "category", "note", "valid_to"),
-            )
+        for index, entry in self._section(
+            "responsibilities",
+            required=("process", "step", "role", "clause", "valid_from"),
+            optional=("unit", "unit_kind", "category", "note", "valid_to"),
+            label=lambda raw: f"{raw.get('process')}.{raw.get('step')}",
+        ):
             valid_from, valid_to = entry.period()
             process = entry.code("process", max_length=64)
             step = entry.code("step", max_length=64)
@@ -907,8 +866,8 @@ class _Parser:
             category = entry.code("category", max_length=32)
             clause = entry.clause_code("clause")
             note = entry.text("note")
-            if isinstance(raw, dict):
-                given = [raw.get(name) is not None for name in ("unit", "unit_kind")]
+            if entry.is_mapping:
+                given = [entry.raw.get(name) is not None for name in ("unit", "unit_kind")]
                 if all(given):
                     entry.error(_("give unit or unit_kind, not both"))
                 elif not any(given):
@@ -936,19 +895,20 @@ class _Parser:
                 continue
             cited.add(clause)
             if process is not None and step is not None and role is not None:
-                spec = ResponsibilitySpec(
-                    process=process,
-                    step=step,
-                    unit=unit,
-                    unit_kind=unit_kind,
-                    role=role,
-                    category=category,
-                    clause=clause,
-                    note=note,
-                    valid_from=valid_from,
-                    valid_to=valid_to,
+                specs.append(
+                    ResponsibilitySpec(
+                        process=process,
+                        step=step,
+                        role=role,
+                        unit=unit,
+                        unit_kind=unit_kind,
+                        category=category,
+                        clause=clause,
+                        note=note,
+                        valid_from=valid_from,
+                        valid_to=valid_to,
+                    )
                 )
-                specs.append(spec)
         return tuple(specs), cited
 
     def _obligations(
@@ -958,31 +918,27 @@ class _Parser:
         specs: list[ObligationSpec] = []
         cited: set[str] = set()
         coded: list[tuple[int, str]] = []
-        for index, raw in self._entries("obligations"):
-            entry = _Entry(
-                self.errors,
-                _where("obligations", index, raw),
-                raw,
-                required=("code", "clause", "name_vi", "recurrence", "due"),
-                optional=(
-                    "name_en",
-                    "note",
-                    "also_cites",
-                    "unit_kinds",
-                    "units",
-                    "exclude",
-                    "recipient",
-                    "first_year",
-                    "last_year",
-                    "reminder_days",
-                    "escalate_to",
-                ),
-            )
+        for index, entry in self._section(
+            "obligations",
+            required=("code", "clause", "name_vi", "recurrence", "due"),
+            optional=(
+                "name_en",
+                "note",
+                "also_cites",
+                "unit_kinds",
+                "units",
+                "exclude",
+                "recipient",
+                "first_year",
+                "last_year",
+                "reminder_days",
+                "escalate_to",
+            ),
+        ):
             recurrence = entry.choice("recurrence", ObligationDefinition.Recurrence)
             due = self._due(entry, recurrence)
             code = entry.code("code", max_length=64)
-            name_vi = entry.text("name_vi", max_length=255)
-            name_en = entry.text("name_en", max_length=255)
+            names = entry.names()
             note = entry.text("note")
             clause = entry.clause_code("clause")
             also_cites = entry.clause_codes("also_cites")
@@ -1009,23 +965,23 @@ class _Parser:
                 continue
             cited.add(clause)
             if recurrence is not None:
-                spec = ObligationSpec(
-                    code=code,
-                    name_vi=name_vi,
-                    name_en=name_en,
-                    note=note,
-                    clause=clause,
-                    also_cites=also_cites,
-                    unit_kinds=unit_kinds,
-                    units=owing,
-                    exclude=exclude,
-                    recipient=recipient,
-                    recurrence=recurrence,
-                    reminder_days=reminders,
-                    escalate_to=escalate_to,
-                    **due,
+                specs.append(
+                    ObligationSpec(
+                        code=code,
+                        note=note,
+                        clause=clause,
+                        also_cites=also_cites,
+                        unit_kinds=unit_kinds,
+                        units=owing,
+                        exclude=exclude,
+                        recipient=recipient,
+                        recurrence=recurrence,
+                        reminder_days=reminders,
+                        escalate_to=escalate_to,
+                        due=due,
+                        **names,
+                    )
                 )
-                specs.append(spec)
         self._unique("obligations", coded)
         return tuple(specs), cited
 
@@ -1076,21 +1032,8 @@ class _Parser:
     def _escalations(
         self, obligation: _Entry, *, roles: set[str], units: set[str]
     ) -> tuple[EscalationSpec, ...]:
-        raws = obligation.raw.get("escalate_to")
-        if raws is None:
-            return ()
-        if not isinstance(raws, list):
-            obligation.error(_("%(field)s must be a list") % {"field": "escalate_to"})
-            return ()
         specs = []
-        for index, raw in enumerate(raws):
-            entry = _Entry(
-                self.errors,
-                f"{obligation.where} escalate_to[{index}]",
-                raw,
-                required=("role",),
-                optional=("unit",),
-            )
+        for entry in obligation.nested("escalate_to", required=("role",), optional=("unit",)):
             unit = entry.code("unit", max_length=64)
             role = entry.code("role", max_length=32)
             entry.refer("unit", unit, units)
@@ -1122,17 +1065,12 @@ class _Parser:
         or splits into several with one main successor), and no chain leading back to itself."""
         specs: list[SuccessionSpec] = []
         entries: list[tuple[_Entry, str, str, dt.date]] = []  # of each with units and a day
-        for index, raw in self._entries("successions"):
-            where = f"successions[{index}]"
-            if isinstance(raw, dict):
-                where += f" ({raw.get('predecessor')} → {raw.get('successor')})"
-            entry = _Entry(
-                self.errors,
-                where,
-                raw,
-                required=("predecessor", "successor", "kind", "effective_on", "act"),
-                optional=("part", "main", "steps", "duties", "act_date", "act_clause", "note"),
-            )
+        for _index, entry in self._section(
+            "successions",
+            required=("predecessor", "successor", "kind", "effective_on", "act"),
+            optional=("part", "main", "steps", "duties", "act_date", "act_clause", "note"),
+            label=lambda raw: f"{raw.get('predecessor')} → {raw.get('successor')}",
+        ):
             predecessor = entry.code("predecessor", max_length=64)
             successor = entry.code("successor", max_length=64)
             kind = entry.choice("kind", Succession.Kind)
@@ -1167,21 +1105,22 @@ class _Parser:
             self._check_succession_dates(entry, predecessor, successor, effective_on, periods)
             entries.append((entry, predecessor, successor, effective_on))
             if kind is not None:
-                spec = SuccessionSpec(
-                    predecessor=predecessor,
-                    successor=successor,
-                    kind=kind,
-                    part=part,
-                    main=main,
-                    steps=moved_steps,
-                    duties=moved_duties,
-                    effective_on=effective_on,
-                    act=act,
-                    act_date=act_date,
-                    act_clause=act_clause,
-                    note=note,
+                specs.append(
+                    SuccessionSpec(
+                        predecessor=predecessor,
+                        successor=successor,
+                        kind=kind,
+                        part=part,
+                        main=main,
+                        steps=moved_steps,
+                        duties=moved_duties,
+                        effective_on=effective_on,
+                        act=act,
+                        act_date=act_date,
+                        act_clause=act_clause,
+                        note=note,
+                    )
                 )
-                specs.append(spec)
         self._check_successions_together(entries, specs)
         return tuple(specs)
 
@@ -1294,496 +1233,3 @@ def read_plan_file(path: str | Path) -> PlanFile:
         message = _("cannot read %(path)s: %(error)s") % {"path": path, "error": exc}
         raise PlanFileError([message]) from exc
     return parse_plan(raw)
-
-
-# Loading ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class LoadResult:
-    """What a load did, counted by row."""
-
-    plan_code: str
-    created: int = 0
-    updated: int = 0
-    ended: int = 0
-    unchanged: int = 0
-    changes: list[PlanChange] = field(default_factory=list)
-
-    def summary(self) -> str:
-        return _(
-            "Plan %(plan)s: %(created)d created, %(updated)d updated, %(ended)d ended, "
-            "%(unchanged)d unchanged (%(changes)s)"
-        ) % {
-            "plan": self.plan_code,
-            "created": self.created,
-            "updated": self.updated,
-            "ended": self.ended,
-            "unchanged": self.unchanged,
-            "changes": ngettext("%(n)d change", "%(n)d changes", len(self.changes))
-            % {"n": len(self.changes)},
-        }
-
-
-# The tables whose rows the plan file names by code.
-_CODED_TABLES = (Plan, Clause, Unit, Role, Category, FundingSource, ObligationDefinition)
-_PlanTable = type[Clause | Unit | Category | FundingSource | ObligationDefinition]
-
-
-def _plain(value: Any) -> Any:
-    """A JSON value for a PlanChange; related rows appear as their codes."""
-    if isinstance(value, _CODED_TABLES):
-        return value.code
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
-
-
-def _natural_key(values: Iterable[Any]) -> str:
-    """A PlanChange key: the natural key's values, related rows by code, blanks as "-"."""
-    return " ".join("-" if value in (None, "") else str(_plain(value)) for value in values)
-
-
-_RESPONSIBILITY_KEY = (
-    "process",
-    "step",
-    "unit",
-    "unit_kind",
-    "role",
-    "category",
-    "clause",
-    "valid_from",
-)
-
-
-def _database_conflicts(plan_file: PlanFile) -> list[str]:
-    """Errors a file has only against what is loaded: codes of another plan, dropped rows."""
-    errors: list[str] = []
-    code = plan_file.plan.code
-    unique_codes: list[tuple[str, _PlanTable, tuple[_Coded, ...]]] = [
-        ("units", Unit, plan_file.units),
-        ("categories", Category, plan_file.categories),
-        ("funding_sources", FundingSource, plan_file.funding_sources),
-        ("obligations", ObligationDefinition, plan_file.obligations),
-    ]
-    for section, model, specs in unique_codes:
-        index = {spec.code: i for i, spec in enumerate(specs)}
-        taken = (
-            model.objects.filter(code__in=index)
-            .exclude(plan__code=code)
-            .values_list("code", "plan__code")
-        )
-        for other_code, other_plan in sorted(taken, key=lambda row: index[row[0]]):
-            errors.append(
-                f'{section}[{index[other_code]}] (code "{other_code}"): '
-                + _('code already belongs to plan "%(plan)s"') % {"plan": other_plan}
-            )
-    undated: list[tuple[str, _PlanTable, tuple[_Coded, ...]]] = [
-        ("clauses", Clause, plan_file.clauses),
-        ("categories", Category, plan_file.categories),
-        ("funding_sources", FundingSource, plan_file.funding_sources),
-        ("obligations", ObligationDefinition, plan_file.obligations),
-    ]
-    for section, model, specs in undated:
-        dropped = (
-            model.objects.filter(plan__code=code)
-            .exclude(code__in=[spec.code for spec in specs])
-            .values_list("code", flat=True)
-        )
-        errors.extend(
-            f'{section}: "{dropped_code}" '
-            + _("is loaded but missing from the file; it has no validity period to end")
-            for dropped_code in dropped
-        )
-    return errors
-
-
-@dataclass
-class _Wanted:
-    """One row as the file wants it: natural key, other fields, many-to-many sets."""
-
-    lookup: dict[str, Any]
-    values: dict[str, Any]
-    m2m: dict[str, list[models.Model]] = field(default_factory=dict)
-
-
-def _stored(value: Any) -> Any:
-    """How a field's value is stored: related rows by primary key."""
-    return value.pk if isinstance(value, models.Model) else value
-
-
-def _attname(model: type[models.Model], name: str) -> str:
-    """The attribute holding a concrete field's stored value (a foreign key's `<name>_id`)."""
-    model_field = model._meta.get_field(name)
-    if not isinstance(model_field, models.Field):
-        raise TypeError(f"{model._meta.label}.{name} is not a concrete field")
-    return model_field.attname
-
-
-_Row = TypeVar("_Row", bound=models.Model)
-
-
-def _named(rows: dict[str, _Row], code: str | None) -> _Row | None:
-    """The row an optional reference of the file names, None when it names none."""
-    return None if code is None else rows.get(code)
-
-
-class _Loader:
-    """Writes one validated PlanFile, counting and recording each change.
-
-    Each kind of row is read once and new rows are inserted in bulk, so that loading the plan
-    (which every test fixture does) stays cheap.
-    """
-
-    def __init__(self, *, plan_file: PlanFile, day: dt.date):
-        self.file = plan_file
-        self.day = day
-        self.at = timezone.now()
-        self.result = LoadResult(plan_code=plan_file.plan.code)
-
-    def run(self) -> LoadResult:
-        self.plan = self._load_plan()  # PlanChange rows get their plan when saved, at the end
-        roles = self._load_roles()
-        clauses = self._load_clauses()
-        units = self._load_units()
-        categories = self._load_categories(clauses)
-        self._load_funding_sources(clauses)
-        self._load_responsibilities(roles=roles, clauses=clauses, units=units, cats=categories)
-        self._load_obligations(clauses=clauses, units=units)
-        self._load_successions(units)
-        for change in self.result.changes:
-            change.plan = self.plan
-        PlanChange.objects.bulk_create(self.result.changes)
-        self.plan.checksum = self.file.checksum
-        self.plan.loaded_at = self.at
-        self.plan.save(update_fields=["checksum", "loaded_at"])
-        return self.result
-
-    def _record(self, entity: str, key: str, action: str, before: dict | None, after: dict):
-        self.result.changes.append(
-            PlanChange(
-                loaded_at=self.at,
-                entity=entity,
-                key=key,
-                action=action,
-                before=before,
-                after=after,
-            )
-        )
-
-    def _sync(
-        self, entity: str, model: type[_Row], stored: Iterable[_Row], wanted: list[_Wanted]
-    ) -> list[_Row]:
-        """Create, update or keep the row for each wanted one, matched by natural key."""
-        if not wanted:
-            return []
-        key_names = list(wanted[0].lookup)
-        attnames = [_attname(model, name) for name in key_names]
-        by_key = {tuple(getattr(row, name) for name in attnames): row for row in stored}
-        rows: list[_Row] = []
-        new: list[tuple[_Row, _Wanted]] = []
-        for item in wanted:
-            row = by_key.get(tuple(_stored(item.lookup[name]) for name in key_names))
-            if row is None:
-                row = model(**item.lookup, **item.values)
-                new.append((row, item))
-            elif self._differs(row, item):
-                self._update(entity, row, item)
-            else:
-                self.result.unchanged += 1
-            rows.append(row)
-        model._default_manager.bulk_create([row for row, _item in new])
-        for row, item in new:
-            for name, related in item.m2m.items():
-                getattr(row, name).set(related)
-            self.result.created += 1
-            self._record(entity, self._key(item), PlanChange.Action.CREATED, None, _after(item))
-        return rows
-
-    @staticmethod
-    def _differs(row: models.Model, item: _Wanted) -> bool:
-        for name, value in item.values.items():
-            if getattr(row, _attname(type(row), name)) != _stored(value):
-                return True
-        return any(
-            {r.pk for r in getattr(row, name).all()} != {r.pk for r in related}
-            for name, related in item.m2m.items()
-        )
-
-    def _update(self, entity: str, row: models.Model, item: _Wanted) -> None:
-        fields = {**item.lookup, **item.values}
-        before = {name: _plain(getattr(row, name)) for name in fields}
-        before |= {name: sorted(_plain(list(getattr(row, name).all()))) for name in item.m2m}
-        for name, value in item.values.items():
-            setattr(row, name, value)
-        row.save()
-        for name, related in item.m2m.items():
-            getattr(row, name).set(related)
-        self.result.updated += 1
-        self._record(entity, self._key(item), PlanChange.Action.UPDATED, before, _after(item))
-
-    @staticmethod
-    def _key(item: _Wanted) -> str:
-        return _natural_key(value for name, value in item.lookup.items() if name != "plan")
-
-    def _end_removed(
-        self, entity: str, rows: models.QuerySet, kept: Iterable[models.Model], key: tuple[str, ...]
-    ) -> None:
-        """Rows no longer in the file stop applying from the load date; they are not deleted."""
-        last_day = self.day - dt.timedelta(days=1)
-        ending = rows.exclude(pk__in=[row.pk for row in kept]).filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gt=last_day)
-        )
-        for row in ending:
-            before = {"valid_to": _plain(row.valid_to)}
-            row.valid_to = last_day
-            row.save(update_fields=["valid_to"])
-            self.result.ended += 1
-            self._record(
-                entity,
-                _natural_key(getattr(row, name) for name in key),
-                PlanChange.Action.UPDATED,
-                before,
-                {"valid_to": _plain(last_day)},
-            )
-
-    def _load_plan(self) -> Plan:
-        spec = self.file.plan
-        values = {
-            "title_vi": spec.title_vi,
-            "title_en": spec.title_en,
-            "act": spec.act,
-            "issued_on": spec.issued_on,
-            "period_start": spec.first_year,
-            "period_end": spec.last_year,
-            "rules": self.file.rules,
-        }
-        stored = Plan.objects.filter(code=spec.code)
-        (plan,) = self._sync("plan", Plan, stored, [_Wanted({"code": spec.code}, values)])
-        return plan
-
-    def _load_roles(self) -> dict[str, Role]:
-        wanted = [
-            _Wanted({"code": spec.code}, {"name_vi": spec.name_vi, "name_en": spec.name_en})
-            for spec in self.file.roles
-        ]
-        return {role.code: role for role in self._sync("role", Role, Role.objects.all(), wanted)}
-
-    def _load_clauses(self) -> dict[str, Clause]:
-        wanted = [
-            _Wanted(
-                {"plan": self.plan, "code": spec.code},
-                {
-                    "position": position,
-                    "summary_vi": spec.summary_vi,
-                    "summary_en": spec.summary_en,
-                    "out_of_scope": spec.out_of_scope,
-                },
-            )
-            for position, spec in enumerate(self.file.clauses)
-        ]
-        rows = self._sync("clause", Clause, self.plan.clauses.all(), wanted)
-        return {clause.code: clause for clause in rows}
-
-    def _load_units(self) -> dict[str, Unit]:
-        """Units a generation at a time (parents first), then the communes' classifications."""
-        stored = list(Unit.objects.filter(plan=self.plan))
-        units: dict[str, Unit] = {}
-        generation = [spec for spec in self.file.units if spec.parent is None]
-        while generation:
-            wanted = [
-                _Wanted(
-                    {"code": spec.code},
-                    {
-                        "plan": self.plan,
-                        "kind": spec.kind,
-                        "parent": _named(units, spec.parent),
-                        "name_vi": spec.name_vi,
-                        "name_en": spec.name_en,
-                        "official_code": spec.official_code,
-                        "valid_from": spec.valid_from,
-                        "valid_to": spec.valid_to,
-                    },
-                )
-                for spec in generation
-            ]
-            units |= {unit.code: unit for unit in self._sync("unit", Unit, stored, wanted)}
-            parents = {spec.code for spec in generation}
-            generation = [spec for spec in self.file.units if spec.parent in parents]
-        classifications = CommuneClassification.objects.filter(commune__plan=self.plan)
-        kept = self._sync(
-            "classification",
-            CommuneClassification,
-            classifications,
-            [
-                _Wanted(
-                    {"commune": units[spec.code], "valid_from": item.valid_from},
-                    {"area_class": item.area_class, "act": item.act, "valid_to": item.valid_to},
-                )
-                for spec in self.file.units
-                for item in spec.classifications
-            ],
-        )
-        self._end_removed("unit", Unit.objects.filter(plan=self.plan), units.values(), ("code",))
-        self._end_removed(
-            "classification",
-            classifications.select_related("commune"),
-            kept,
-            ("commune", "valid_from"),
-        )
-        return units
-
-    def _load_categories(self, clauses: dict[str, Clause]) -> dict[str, Category]:
-        wanted = [
-            _Wanted(
-                {"code": spec.code},
-                {
-                    "plan": self.plan,
-                    "position": position,
-                    "clause": _named(clauses, spec.clause),
-                    "name_vi": spec.name_vi,
-                    "name_en": spec.name_en,
-                },
-            )
-            for position, spec in enumerate(self.file.categories)
-        ]
-        rows = self._sync("category", Category, self.plan.categories.all(), wanted)
-        return {category.code: category for category in rows}
-
-    def _load_funding_sources(self, clauses: dict[str, Clause]) -> None:
-        wanted = [
-            _Wanted(
-                {"code": spec.code},
-                {
-                    "plan": self.plan,
-                    "clause": _named(clauses, spec.clause),
-                    "may_fund_children": spec.may_fund_children,
-                    "name_vi": spec.name_vi,
-                    "name_en": spec.name_en,
-                    "note": spec.note,
-                },
-            )
-            for spec in self.file.funding_sources
-        ]
-        self._sync("funding_source", FundingSource, self.plan.funding_sources.all(), wanted)
-
-    def _load_responsibilities(
-        self,
-        *,
-        roles: dict[str, Role],
-        clauses: dict[str, Clause],
-        units: dict[str, Unit],
-        cats: dict[str, Category],
-    ) -> None:
-        wanted = []
-        for spec in self.file.responsibilities:
-            natural_key = (
-                spec.process,
-                spec.step,
-                _named(units, spec.unit),
-                spec.unit_kind,
-                roles[spec.role],
-                _named(cats, spec.category),
-                clauses[spec.clause],
-                spec.valid_from,
-            )
-            lookup = {"plan": self.plan, **dict(zip(_RESPONSIBILITY_KEY, natural_key, strict=True))}
-            wanted.append(_Wanted(lookup, {"note": spec.note, "valid_to": spec.valid_to}))
-        stored = self.plan.responsibilities.all()
-        kept = self._sync("responsibility", Responsibility, stored, wanted)
-        self._end_removed(
-            "responsibility",
-            stored.select_related("unit", "role", "category", "clause"),
-            kept,
-            _RESPONSIBILITY_KEY,
-        )
-
-    def _load_obligations(self, *, clauses: dict[str, Clause], units: dict[str, Unit]) -> None:
-        wanted = [
-            _Wanted(
-                {"code": spec.code},
-                {
-                    "plan": self.plan,
-                    "clause": clauses[spec.clause],
-                    "name_vi": spec.name_vi,
-                    "name_en": spec.name_en,
-                    "note": spec.note,
-                    "unit_kinds": list(spec.unit_kinds),
-                    "recipient": _named(units, spec.recipient),
-                    "recurrence": spec.recurrence,
-                    "due_date": spec.due_date,
-                    "due_day": spec.due_day,
-                    "due_month": spec.due_month,
-                    "due_year_offset": spec.due_year_offset,
-                    "first_year": spec.first_year,
-                    "last_year": spec.last_year,
-                    "reminder_days": list(spec.reminder_days),
-                    "escalate_to": [{"unit": e.unit, "role": e.role} for e in spec.escalate_to],
-                },
-                {
-                    "units": [units[code] for code in spec.units],
-                    "excluded_units": [units[code] for code in spec.exclude],
-                    "also_cites": [clauses[code] for code in spec.also_cites],
-                },
-            )
-            for spec in self.file.obligations
-        ]
-        stored = self.plan.obligations.prefetch_related("units", "excluded_units", "also_cites")
-        self._sync("obligation", ObligationDefinition, stored, wanted)
-
-    def _load_successions(self, units: dict[str, Unit]) -> None:
-        wanted = [
-            _Wanted(
-                {
-                    "predecessor": units[spec.predecessor],
-                    "successor": units[spec.successor],
-                    "effective_on": spec.effective_on,
-                },
-                {
-                    "plan": self.plan,
-                    "kind": spec.kind,
-                    "part": spec.part,
-                    "main": spec.main,
-                    "steps": list(spec.steps),
-                    "duties": list(spec.duties),
-                    "act": spec.act,
-                    "act_date": spec.act_date,
-                    "act_clause": spec.act_clause,
-                    "note": spec.note,
-                    "valid_to": None,
-                },
-            )
-            for spec in self.file.successions
-        ]
-        stored = Succession.objects.filter(plan=self.plan)
-        kept = self._sync("succession", Succession, stored, wanted)
-        self._end_removed(
-            "succession",
-            stored.select_related("predecessor", "successor"),
-            kept,
-            ("predecessor", "successor", "effective_on"),
-        )
-
-
-def _after(item: _Wanted) -> dict[str, Any]:
-    """What the file says of a row, as JSON for its PlanChange."""
-    after = {name: _plain(value) for name, value in {**item.lookup, **item.values}.items()}
-    return after | {name: sorted(_plain(related)) for name, related in item.m2m.items()}
-
-
-@transaction.atomic
-def load_plan(*, plan_file: PlanFile, on: dt.date | None = None) -> LoadResult:
-    """Write a validated plan file in one transaction, in place, keeping the history of changes."""
-    errors = _database_conflicts(plan_file)
-    if errors:
-        raise PlanFileError(errors)
-    result = _Loader(plan_file=plan_file, day=on or today()).run()
-    # Bulk writes send no signals: tell every process the matrix changed, now and at commit
-    # (a reader between the two would otherwise memoise the old rows).
-    bump_matrix_version()
-    transaction.on_commit(bump_matrix_version)
-    return result

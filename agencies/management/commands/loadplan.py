@@ -1,4 +1,4 @@
-"""`manage.py loadplan FILE`: load or reload a plan data file (agencies/planfile.py)."""
+"""`manage.py loadplan FILE`: load or reload a plan data file (agencies.planfile, planload)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from agencies.planfile import PlanFile, PlanFileError, load_plan, read_plan_file
+from agencies.planfile import PlanFile, PlanFileError, read_plan_file
+from agencies.planload import load_plan
 from agencies.signals import plan_loaded
 
 
