@@ -1,8 +1,9 @@
-"""Writes to agencies data other than plan loading (see agencies.planfile for that)."""
+"""Writes to agencies data other than plan loading (agencies.planload writes a plan file)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,46 +27,51 @@ def membership_period(
     return start, end
 
 
-@transaction.atomic
-def grant_membership(
-    *,
-    user,
-    unit: Unit,
-    role: str | Role,
-    valid_from: dt.date,
-    valid_to: dt.date | None = None,
-) -> Membership:
-    """Give a user a role in a unit for a period, clamped to the period the unit exists."""
-    role_obj = role if isinstance(role, Role) else Role.objects.get(code=role)
-    valid_from, valid_to = membership_period(unit=unit, valid_from=valid_from, valid_to=valid_to)
-    membership = Membership.objects.create(
-        user=user, unit=unit, role=role_obj, valid_from=valid_from, valid_to=valid_to
+class MembershipTerms(TypedDict):
+    """Who holds which role in which unit for which period: what granting and changing take."""
+
+    user: Any
+    unit: Unit
+    role: str | Role
+    valid_from: dt.date
+    valid_to: NotRequired[dt.date | None]
+
+
+def _held(terms: MembershipTerms) -> dict[str, Any]:
+    """The membership's fields: the role looked up by code, the period fitted to the unit."""
+    role = terms["role"]
+    valid_from, valid_to = membership_period(
+        unit=terms["unit"], valid_from=terms["valid_from"], valid_to=terms.get("valid_to")
     )
-    forget_memberships(user)
+    return {
+        "user": terms["user"],
+        "unit": terms["unit"],
+        "role": role if isinstance(role, Role) else Role.objects.get(code=role),
+        "valid_from": valid_from,
+        "valid_to": valid_to,
+    }
+
+
+@transaction.atomic
+def grant_membership(**terms: Unpack[MembershipTerms]) -> Membership:
+    """Give a user a role in a unit for a period, clamped to the period the unit exists."""
+    membership = Membership.objects.create(**_held(terms))
+    forget_memberships(membership.user)
     _announce_end(membership)
     return membership
 
 
 @transaction.atomic
-def change_membership(
-    *,
-    membership_id: int,
-    user,
-    unit: Unit,
-    role: str | Role,
-    valid_from: dt.date,
-    valid_to: dt.date | None = None,
-) -> Membership:
+def change_membership(*, membership_id: int, **terms: Unpack[MembershipTerms]) -> Membership:
     """Correct or end a membership under the same rules as granting one (ending is a valid_to)."""
     membership = Membership.objects.select_for_update().get(pk=membership_id)
-    role_obj = role if isinstance(role, Role) else Role.objects.get(code=role)
-    valid_from, valid_to = membership_period(unit=unit, valid_from=valid_from, valid_to=valid_to)
     former = (membership.user, membership.unit, membership.role)
-    membership.user, membership.unit, membership.role = user, unit, role_obj
-    membership.valid_from, membership.valid_to = valid_from, valid_to
+    for name, value in _held(terms).items():
+        setattr(membership, name, value)
     membership.save()
-    forget_memberships(user)
-    if former != (user, unit, role_obj):  # the former holder, unit or role no longer hold it
+    forget_memberships(membership.user)
+    # When the holder, unit or role changed, the former ones no longer hold it.
+    if former != (membership.user, membership.unit, membership.role):
         former_user, former_unit, former_role = former
         forget_memberships(former_user)
         yesterday = today() - dt.timedelta(days=1)
