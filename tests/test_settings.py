@@ -110,3 +110,16 @@ def test_production_hardening():
     ) in lines
     assert "csp: True" in lines
     assert f"cap: {25 * 1024 * 1024}" in lines
+
+
+def test_a_dead_workers_task_is_redelivered_only_after_any_task_would_have_ended():
+    from config.celery_app import app
+    from workflows.core.tasks import RETRY
+
+    conf = app.conf
+    visibility = conf.broker_transport_options["visibility_timeout"]
+
+    assert conf.task_acks_late is True
+    assert conf.task_reject_on_worker_lost is True
+    assert conf.result_backend is None  # no result backend to give the same timeout
+    assert conf.task_time_limit + RETRY["retry_backoff_max"] < visibility < 60 * 60

@@ -188,7 +188,18 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 # about two seconds instead of holding the web request for ever (kombu waits without limit by
 # default). The worker's blocking reads poll every second, well inside socket_timeout.
 CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1.0, "socket_timeout": 5.0}
+# A message a worker took and never acknowledged (acks late: the worker died mid-task) goes back
+# to the queue after visibility_timeout, one hour by default. Twenty minutes is more than a task
+# may run (CELERY_TASK_TIME_LIMIT) plus the longest retry wait a worker holds a message
+# unacknowledged (retry_backoff_max in workflows.core.tasks.RETRY), so a task still running or
+# waiting to retry is never handed to a second worker. Every task may run twice without harm
+# (docs/operations.md, "Background work: redelivery").
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1.0,
+    "socket_timeout": 5.0,
+    "visibility_timeout": 1200,
+}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
     "interval_start": 0,
