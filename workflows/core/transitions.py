@@ -420,20 +420,8 @@ def release_task(*, task_id: int, by=None, reason: str, if_owner=None) -> Task:
             _("Only the officer who holds this task or a supervisor of its unit may release it.")
         )
     former = task.owner_id
-    task.owner, task.status, task.assigned = None, STATUS.NEW, None
-    task.save(update_fields=["owner", "status", "assigned"])
-    status = getattr(record, "status", "")
-    _record_event(
-        subject=record,
-        action="release",
-        user=by,
-        task=task,
-        process=process,
-        from_status=status,
-        to_status=status,
-        comment=reason,
-        data={"from_owner": former},
-    )
+    _hand(task, to=None)
+    _record_handover(record, task, process, "release", by=by, comment=reason, from_owner=former)
     return task
 
 
@@ -461,20 +449,17 @@ def reassign_task(*, user, task_id: int, to_user, reason: str) -> Task:
     if task.owner_id == to_user.pk:
         raise Conflict(_("This task is already assigned to this officer."))
     former = task.owner_id
-    task.owner, task.status, task.assigned = to_user, STATUS.ASSIGNED, timezone.now()
-    task.save(update_fields=["owner", "status", "assigned"])
-    status = getattr(record, "status", "")
-    _record_event(
-        subject=record,
-        action="reassign",
-        user=user,
-        task=task,
-        process=process,
-        from_status=status,
-        to_status=status,
+    _hand(task, to=to_user)
+    _record_handover(
+        record,
+        task,
+        process,
+        "reassign",
+        by=user,
         comment=reason,
-        data={"from_owner": former, "to_owner": to_user.pk},
         actor={**task.data.get("actor", {}), "role": supervisor_role(unit)},
+        from_owner=former,
+        to_owner=to_user.pk,
     )
     return task
 
@@ -497,20 +482,54 @@ def move_task(*, task_id: int, to_unit: Unit, acts: str, if_unit_id: int | None 
     actor.update(unit=to_unit.code, unit_id=to_unit.pk, permission=permission)
     task.data = {**task.data, "actor": actor}
     task.owner_permission = permission
-    task.owner, task.status, task.assigned = None, STATUS.NEW, None
-    task.save(update_fields=["data", "owner_permission", "owner", "status", "assigned"])
+    _hand(task, to=None, also=("data", "owner_permission"))
+    _record_handover(
+        record,
+        task,
+        process,
+        "move",
+        comment=acts,
+        from_unit=former["unit"],
+        to_unit=to_unit.code,
+        from_owner=former["owner"],
+    )
+    return task
+
+
+def _hand(task: Task, *, to, also: tuple[str, ...] = ()) -> None:
+    """Give the task to an officer, or (to None) put it back in its unit and role's queue."""
+    if to is None:
+        task.owner, task.status, task.assigned = None, STATUS.NEW, None
+    else:
+        task.owner, task.status, task.assigned = to, STATUS.ASSIGNED, timezone.now()
+    task.save(update_fields=[*also, "owner", "status", "assigned"])
+
+
+def _record_handover(
+    record: models.Model,
+    task: Task,
+    process: Process,
+    action: str,
+    *,
+    comment: str,
+    by=None,
+    actor: dict | None = None,
+    **data: object,
+) -> None:
+    """Audit a task changing hands or queues: the record's status stays what it was."""
     status = getattr(record, "status", "")
     _record_event(
         subject=record,
-        action="move",
+        action=action,
+        user=by,
         task=task,
         process=process,
         from_status=status,
         to_status=status,
-        comment=acts,
-        data={"from_unit": former["unit"], "to_unit": to_unit.code, "from_owner": former["owner"]},
+        comment=comment,
+        data=data,
+        actor=actor,
     )
-    return task
 
 
 # The door bound to one record model, so that a process's services name their model once.
