@@ -59,6 +59,8 @@ class PlanFileError(Exception):
 
 @dataclass(frozen=True)
 class PlanSpec:
+    """The plan itself: its act and the years it covers."""
+
     code: str
     title_vi: str
     title_en: str
@@ -70,6 +72,8 @@ class PlanSpec:
 
 @dataclass(frozen=True)
 class RoleSpec:
+    """A role people hold in units; the matrix and the rules name it by code."""
+
     code: str
     name_vi: str
     name_en: str
@@ -77,6 +81,8 @@ class RoleSpec:
 
 @dataclass(frozen=True)
 class ClauseSpec:
+    """A clause of the plan, cited by every row that implements it (or out of scope)."""
+
     code: str
     summary_vi: str
     summary_en: str
@@ -85,6 +91,8 @@ class ClauseSpec:
 
 @dataclass(frozen=True)
 class ClassificationSpec:
+    """A commune's area class under a deciding act, for a period."""
+
     area_class: str
     act: str
     valid_from: dt.date
@@ -93,6 +101,8 @@ class ClassificationSpec:
 
 @dataclass(frozen=True)
 class UnitSpec:
+    """A unit as the file gives it, with its period and, for a commune, its classes."""
+
     code: str
     kind: str
     parent: str | None
@@ -106,6 +116,8 @@ class UnitSpec:
 
 @dataclass(frozen=True)
 class CategorySpec:
+    """A support category, reviewed by the sector its clause names."""
+
     code: str
     name_vi: str
     name_en: str
@@ -114,6 +126,8 @@ class CategorySpec:
 
 @dataclass(frozen=True)
 class FundingSourceSpec:
+    """A kind of funding, and whether it may pay for support to children (III.2)."""
+
     code: str
     name_vi: str
     name_en: str
@@ -124,6 +138,8 @@ class FundingSourceSpec:
 
 @dataclass(frozen=True)
 class ResponsibilitySpec:
+    """One row of the matrix: who acts at a step, from when, under which clause."""
+
     process: str
     step: str
     unit: str | None
@@ -138,6 +154,8 @@ class ResponsibilitySpec:
 
 @dataclass(frozen=True)
 class EscalationSpec:
+    """Whom an overdue duty is escalated to."""
+
     unit: str | None  # None: the obliged unit itself
     role: str
 
@@ -155,6 +173,8 @@ class _Due(TypedDict):
 
 @dataclass(frozen=True)
 class ObligationSpec:
+    """A duty the plan sets: who owes it, when, and whom reminders reach."""
+
     code: str
     name_vi: str
     name_en: str
@@ -173,6 +193,8 @@ class ObligationSpec:
 
 @dataclass(frozen=True)
 class SuccessionSpec:
+    """Who takes over a unit's work from when, under which act."""
+
     predecessor: str
     successor: str
     kind: str
