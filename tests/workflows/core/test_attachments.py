@@ -11,8 +11,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import translation
 
+from agencies.models import Category, Unit
 from tests.workflows.aid_requests.conftest import request_input
 from workflows.aid_requests import services
 from workflows.aid_requests.models import AidRequest, Attachment
@@ -237,3 +239,37 @@ def test_a_file_that_cannot_be_written_takes_its_row_away_and_not_the_others(
     assert [a.file.name for a in aid.attachments.all()] == files_under(media)
     assert files_under(media) == [f"aid_requests/{aid.pk}/danh-gia.pdf"]
     assert "No space left on device" in caplog.text
+
+
+def test_the_edit_page_shows_the_refusal_under_the_field_and_stores_nothing(
+    client, cast, new_request, media, django_capture_on_commit_callbacks
+):
+    aid = new_request()
+    client.force_login(cast.drafter)
+    form = {
+        "district": Unit.objects.get(code="d-bac-ai").pk,
+        "commune": Unit.objects.get(code="c-phuoc-dai").pk,
+        "category": Category.objects.get(code="nutrition").pk,
+        "year": 2023,
+        "children_preschool": 120,
+        "children_primary": 0,
+        "children_other": 0,
+        "justification": "Trẻ suy dinh dưỡng",
+        "lines-TOTAL_FORMS": 1,
+        "lines-INITIAL_FORMS": 0,
+        "lines-MIN_NUM_FORMS": 1,
+        "lines-MAX_NUM_FORMS": 1000,
+        "lines-0-item": "Sữa",
+        "lines-0-quantity": 120,
+        "lines-0-unit_cost": 250_000,
+        "attachments": [upload("danh-gia.pdf", PDF), upload("bang-ke.pdf", HTML)],
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("aid_requests:edit", args=[aid.pk]), form)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["attachments"] == [
+        "Tệp bang-ke.pdf không phải là tệp PDF thật: nội dung tệp không khớp với tên tệp."
+    ]
+    assert not aid.attachments.exists()
+    assert files_under(media) == []
