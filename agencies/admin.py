@@ -1,13 +1,23 @@
 """Admin over the plan data: the plan's tables are shown, never edited, since `loadplan` is
 their only writer and records each change as a PlanChange; memberships, which the plan file
-does not hold, are granted and changed here through agencies.services."""
+does not hold, are granted and changed here through agencies.services. What history refers
+to (plan rows, memberships that have been in force, accounts that acted) is ended, not
+deleted: the admin refuses to delete it and says what to do instead."""
 
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, ForeignObjectRel, Model, OuterRef, Q, QuerySet
+from django.template.response import TemplateResponse
 from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.text import get_text_list
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -58,6 +68,70 @@ class ValidityFilter(admin.SimpleListFilter):
         return queryset
 
 
+class KeepsHistory(admin.ModelAdmin):
+    """Rows that history refers to are ended, not deleted: their delete page and the bulk
+    "delete selected" refuse them with what to do instead, and has_delete_permission is False
+    for them, so the admin offers no delete link."""
+
+    instead: Promise  # what to do instead of deleting, said by each admin
+    MAX_NAMED = 10  # rows a bulk refusal names before "…"
+
+    def with_history(self, queryset: QuerySet) -> QuerySet:
+        """The rows of the queryset that may not be deleted: all of them unless said."""
+        return queryset
+
+    def refusal(self, obj: Model) -> str:
+        """Why this row stays and what to do instead, for its delete page."""
+        return str(self.instead)
+
+    def _kept(self, obj: Model) -> bool:
+        return self.with_history(self.model._default_manager.filter(pk=obj.pk)).exists()
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and self._kept(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        """The refusal on the delete page itself (403), rather than a bare "forbidden"."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not self.has_view_permission(request, obj) or not self._kept(obj):
+            return super().delete_view(request, object_id, extra_context)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Cannot delete %(object)s") % {"object": obj},
+            "opts": self.opts,
+            "object": obj,
+            "refusal": self.refusal(obj),
+        }
+        return TemplateResponse(request, "admin/delete_refused.html", context, status=403)
+
+    def get_actions(self, request):
+        """The bulk “delete selected” refuses the whole selection when a row in it has history."""
+        actions = super().get_actions(request)
+        offered = actions.get("delete_selected")
+        if offered is not None:
+            _func, name, description = offered
+            actions[name] = (type(self).delete_unless_kept, name, description)
+        return actions
+
+    def delete_unless_kept(self, request, queryset):
+        """Django's "delete selected" when no selected row is kept, else nothing and why."""
+        kept = list(self.with_history(queryset)[: self.MAX_NAMED + 1])
+        if not kept:
+            return delete_selected(self, request, queryset)
+        names = [str(obj) for obj in kept[: self.MAX_NAMED]]
+        if len(kept) > self.MAX_NAMED:
+            names.append("…")
+        self.message_user(
+            request,
+            gettext("Nothing was deleted: %(objects)s cannot be deleted. %(instead)s")
+            % {"objects": get_text_list(names, gettext("and")), "instead": self.instead},
+            messages.ERROR,
+        )
+        return None
+
+
 class ReadOnly:
     """Written by loadplan only: an edit here would leave no plan history and be overwritten."""
 
@@ -71,8 +145,14 @@ class ReadOnly:
         return False
 
 
-class PlanDataAdmin(ReadOnly, admin.ModelAdmin):
+class PlanDataAdmin(ReadOnly, KeepsHistory):
     """Rows of the plan file, viewable and searchable, never added, changed or deleted."""
+
+    instead = _(
+        "Plan data is written by loadplan alone and the work's history refers to it: change "
+        "the plan file and load it again instead (a unit, responsibility, classification or "
+        "succession is ended with its end date, valid_to)."
+    )
 
 
 @admin.register(Plan)
@@ -227,13 +307,22 @@ class MembershipForm(forms.ModelForm):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(KeepsHistory):
     form = MembershipForm
+    instead = _(
+        "A membership that has been in force is the record of who could act, when: end it "
+        "instead (set its end date, “valid to”); once it ends, its holder's tasks go back to "
+        "the unit's queue."
+    )
     list_display = ["user", "unit", "role", "valid_from", "valid_to"]
     list_filter = [ValidityFilter, "role", "unit__kind"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "unit__code"]
     autocomplete_fields = ["user", "unit"]
     list_select_related = ["user", "unit", "role"]
+
+    def with_history(self, queryset: QuerySet) -> QuerySet:
+        """Begun memberships: only one that has not started yet was never acted under."""
+        return queryset.filter(valid_from__lte=today())
 
     def save_model(self, request, obj, form, change):
         """Through the service, so its rules apply; a period it shortens is reported."""
@@ -357,8 +446,68 @@ class SuccessionAdmin(PlanDataAdmin):
 class PlanChangeAdmin(PlanDataAdmin):
     """The load history is evidence: nobody edits or deletes it by hand."""
 
+    instead = _("The plan's load history is evidence and is never deleted.")
+
     list_display = ["loaded_at", "plan", "entity", "key", "action"]
     list_filter = ["action", "entity", "plan"]
     search_fields = ["key"]
     date_hierarchy = "loaded_at"
     list_select_related = ["plan"]
+
+
+def _references(model: type[Model]) -> list[tuple[type[Model], str]]:
+    """(model, field) of every relation by which other rows name a row of `model`, found in
+    the app registry, so a new record naming users counts without being listed here; the
+    model's own many-to-many tables (a user's groups, permissions) are not history."""
+    return [
+        (rel.related_model, rel.field.name)
+        for rel in model._meta.get_fields(include_hidden=True)
+        if isinstance(rel, ForeignObjectRel)
+        and isinstance(rel.related_model, type)
+        and not rel.related_model._meta.auto_created
+    ]
+
+
+def _named_by(related: type[Model], field: str) -> Exists:
+    return Exists(related._base_manager.filter(**{field: OuterRef("pk")}))
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AccountAdmin(KeepsHistory, UserAdmin):
+    """Accounts as django.contrib.auth shows them; one that any row names (a task, an audit
+    event, a record, a membership, a notification) is deactivated instead of deleted, since
+    deleting would erase or orphan who did the work."""
+
+    instead = _(
+        "An account with history is kept so that the history says who acted: deactivate it "
+        "instead (untick “Active”) and end its memberships."
+    )
+
+    def with_history(self, queryset: QuerySet) -> QuerySet:
+        """One statement: the accounts some row names, by any relation to the user model."""
+        named = Q()
+        for related, field in _references(self.model):
+            named |= Q(_named_by(related, field))
+        return queryset.filter(named)
+
+    def refusal(self, obj: Model) -> str:
+        """Says which kinds of rows name the account, so the administrator sees why."""
+        references = dict(enumerate(_references(self.model)))
+        found = (
+            self.model._default_manager.filter(pk=obj.pk)
+            .values(**{f"named_{i}": _named_by(*ref) for i, ref in references.items()})
+            .get()
+        )
+        kinds = dict.fromkeys(
+            str(related._meta.verbose_name_plural)
+            for i, (related, _field) in references.items()
+            if found[f"named_{i}"]
+        )
+        return gettext("%(instead)s Rows naming this account: %(kinds)s.") % {
+            "instead": self.instead,
+            "kinds": ", ".join(kinds),
+        }

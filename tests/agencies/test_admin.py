@@ -276,3 +276,90 @@ def test_membership_changed_in_the_admin_goes_through_the_service(staff, django_
         dt.date(2024, 3, 31),
     )
     assert Membership.objects.filter(user=user).count() == 1
+
+
+# What history refers to is ended, not deleted ---------------------------------------------------
+
+
+def delete_url(obj) -> str:
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_delete", args=[obj.pk])
+
+
+def bulk_delete(client, model, *rows):
+    """The changelist's "delete selected", confirmed ("post": "yes"), followed to the list."""
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    data = {"action": "delete_selected", "_selected_action": [row.pk for row in rows]}
+    return client.post(url, {**data, "post": "yes"}, follow=True)
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_deleting_a_unit_is_refused_with_what_to_do_instead(staff):
+    unit = Unit.objects.get(code="d-bac-ai")
+
+    page = staff.get(delete_url(unit))
+    assert page.status_code == 403
+    assert "tải lại kế hoạch" in page.content.decode()  # change the plan file and load it again
+    assert staff.post(delete_url(unit), {"post": "yes"}).status_code == 403
+    assert Unit.objects.filter(pk=unit.pk).exists()
+
+
+def test_deleting_a_membership_that_has_been_in_force_is_refused(staff, django_user_model):
+    membership = Membership.objects.get(unit__code="d-bac-ai")
+    change_page = staff.get(reverse("admin:agencies_membership_change", args=[membership.pk]))
+
+    assert delete_url(membership) not in change_page.content.decode()
+    page = staff.get(delete_url(membership))
+    assert page.status_code == 403
+    assert "hãy kết thúc phân công" in page.content.decode()
+    assert staff.post(delete_url(membership), {"post": "yes"}).status_code == 403
+    listing = bulk_delete(staff, Membership, membership)
+    assert any("Không xóa gì" in message for message in messages_of(listing))
+    assert Membership.objects.filter(pk=membership.pk).exists()
+
+
+@time_machine.travel(dt.datetime(2024, 5, 1, 9, tzinfo=VN), tick=False)
+def test_a_membership_granted_for_later_may_still_be_deleted(staff, make_member):
+    """Nobody has acted under it yet, so a mistaken grant can go."""
+    user = make_member("dolisa", "officer", valid_from=dt.date(2024, 6, 1))
+    membership = Membership.objects.get(user=user)
+
+    assert staff.post(delete_url(membership), {"post": "yes"}).status_code == 302
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+
+
+def test_deleting_a_user_with_history_is_refused(staff, django_user_model):
+    member = django_user_model.objects.get(memberships__unit__code="d-bac-ai")
+    change_page = staff.get(reverse("admin:auth_user_change", args=[member.pk]))
+
+    assert delete_url(member) not in change_page.content.decode()
+    page = staff.get(delete_url(member))
+    assert page.status_code == 403
+    html = page.content.decode()
+    assert "hãy vô hiệu hóa tài khoản" in html
+    assert "phân công" in html  # what names it: its membership
+    assert staff.post(delete_url(member), {"post": "yes"}).status_code == 403
+    assert django_user_model.objects.filter(pk=member.pk).exists()
+    assert Membership.objects.filter(user=member).exists()
+
+
+def test_a_bulk_delete_with_one_user_with_history_deletes_nobody(staff, django_user_model):
+    member = django_user_model.objects.get(memberships__unit__code="d-bac-ai")
+    newcomer = django_user_model.objects.create_user("newcomer")
+
+    listing = bulk_delete(staff, django_user_model, member, newcomer)
+
+    assert any(member.username in message for message in messages_of(listing))
+    assert django_user_model.objects.filter(pk__in=[member.pk, newcomer.pk]).count() == 2
+
+
+def test_a_user_without_history_may_still_be_deleted(staff, django_user_model):
+    mistaken = django_user_model.objects.create_user("mistaken.account")
+    other = django_user_model.objects.create_user("other.mistake")
+
+    assert staff.get(delete_url(mistaken)).status_code == 200  # the usual confirmation
+    assert staff.post(delete_url(mistaken), {"post": "yes"}).status_code == 302
+    bulk_delete(staff, django_user_model, other)
+    assert not django_user_model.objects.filter(pk__in=[mistaken.pk, other.pk]).exists()
