@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import os
@@ -53,6 +54,50 @@ def make_member(plan):
         return user
 
     return make
+
+
+@contextlib.contextmanager
+def _audit_guards_lifted(connection):
+    """The audit table's triggers off, inside the caller's transaction, and back on after."""
+    from workflows.core.models import AuditEvent
+
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+            yield
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+            return
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
+            [AuditEvent._meta.db_table],
+        )
+        triggers = cursor.fetchall()
+        for name, _sql in triggers:
+            cursor.execute(f"DROP TRIGGER {connection.ops.quote_name(name)}")
+        yield
+        for _name, sql in triggers:
+            cursor.execute(sql)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_lifts_the_audit_guards():
+    """Transactional tests (live servers, workers, migrations) empty the test database after
+    them, by TRUNCATE on PostgreSQL and DELETE on SQLite, which the audit table refuses: the
+    test database's flush lifts its guards in the flush's own transaction and puts them back,
+    so every test runs against them and a real `manage.py flush` is still refused."""
+    from django.db import transaction
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    flush = BaseDatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(ops, sql_list):
+        with transaction.atomic(using=ops.connection.alias), _audit_guards_lifted(ops.connection):
+            flush(ops, sql_list)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(BaseDatabaseOperations, "execute_sql_flush", execute_sql_flush)
+        yield
 
 
 def pytest_collection_modifyitems(config, items):

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.signals import class_prepared, pre_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -149,6 +151,26 @@ class AuditEventQuerySet(models.QuerySet):
     def delete(self):
         raise AppendOnlyError("Audit events are append-only.")
 
+    def bulk_create(
+        self,
+        objs,
+        batch_size=None,
+        ignore_conflicts=False,
+        update_conflicts=False,
+        update_fields=None,
+        unique_fields=None,
+    ):
+        """An upsert would rewrite the events it collides with."""
+        if update_conflicts:
+            raise AppendOnlyError("Audit events are append-only.")
+        return super().bulk_create(
+            objs,
+            batch_size=batch_size,
+            ignore_conflicts=ignore_conflicts,
+            update_fields=update_fields,
+            unique_fields=unique_fields,
+        )
+
 
 class AuditEvent(models.Model):
     """Who did what to which record, when, in which unit and role, under which plan clause."""
@@ -208,6 +230,27 @@ class AuditEvent(models.Model):
         raise AppendOnlyError("Audit events are append-only.")
 
 
+def refuse_deleting_audited_records(sender, instance, **kwargs):
+    """A record's audit events name it by content type and id, which no foreign key protects:
+    deleting it would leave its history pointing at nothing (architecture.md, Audit)."""
+    events = AuditEvent.objects.filter(
+        subject_type=ContentType.objects.get_for_model(sender), subject_id=instance.pk
+    )
+    if events.exists():
+        raise models.ProtectedError(
+            f"Cannot delete {sender._meta.label} {instance.pk}: its audit events keep its "
+            "history, and audit events are append-only.",
+            set(events),
+        )
+
+
+@receiver(class_prepared)
+def protect_audited_records(sender, **kwargs):
+    """Every record a process routes refuses deletion once audited, cascades included."""
+    if issubclass(sender, ProcessRecord):
+        pre_delete.connect(refuse_deleting_audited_records, sender=sender)
+
+
 class Notification(models.Model):
     """A message to one person about one record, listed in the app and sent by email; the
     unique key (subject, kind, day, recipient) is written before sending, so a task retried or
@@ -250,3 +293,6 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day:%d/%m/%Y} {self.kind} → {self.recipient}: {self.title}"
+
+
+from .once import CreateToken  # noqa: E402, F401 (a create form's one-time token, once.py)
