@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from agencies.selectors import today
+from workflows.core import once
 from workflows.core.views import door_errors, errors_into, may_take, record_context
 
 from . import forms, selectors, services
@@ -78,8 +79,11 @@ def _edit_form(request, *, aid: AidRequest | None):
         data = form.to_input(forms.lines_from(lines))
         try:
             if aid is None:
-                aid = services.create_request(
-                    user=request.user, data=data, attachments=form.cleaned_data["attachments"]
+                aid = once.create_once(
+                    request,
+                    lambda: services.create_request(
+                        user=request.user, data=data, attachments=form.cleaned_data["attachments"]
+                    ),
                 )
             else:
                 services.update_draft(
@@ -90,13 +94,16 @@ def _edit_form(request, *, aid: AidRequest | None):
                 )
         except ValidationError as exc:
             errors_into(form, exc)
+        except once.AlreadyCreated as done:
+            return once.to_earlier(request, done)
         else:
             messages.success(request, _("Request %(code)s saved.") % {"code": aid})
             return redirect("aid_requests:detail", pk=aid.pk)
     status = 400 if request.method == "POST" else 200
-    return render(
-        request, "aid_requests/form.html", {"form": form, "lines": lines, "aid": aid}, status=status
-    )
+    context = {"form": form, "lines": lines, "aid": aid}
+    if aid is None:
+        context["once_token"] = once.form_token(request)
+    return render(request, "aid_requests/form.html", context, status=status)
 
 
 @login_required

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from workflows.core import once
 from workflows.core.transitions import may_start
 from workflows.core.views import door_errors, errors_into, may_take, record_context
 
@@ -51,8 +52,9 @@ def _form_page(request, *, commendation: Commendation | None):
     if request.method == "POST" and form.is_valid():
         try:
             if commendation is None:
-                commendation = services.create_commendation(
-                    user=request.user, data=form.nomination()
+                commendation = once.create_once(
+                    request,
+                    lambda: services.create_commendation(user=request.user, data=form.nomination()),
                 )
             else:
                 services.update_draft(
@@ -60,11 +62,15 @@ def _form_page(request, *, commendation: Commendation | None):
                 )
         except ValidationError as exc:
             errors_into(form, exc)
+        except once.AlreadyCreated as done:
+            return once.to_earlier(request, done)
         else:
             messages.success(request, _("Proposal %(code)s saved.") % {"code": commendation})
             return redirect(commendation)
     status = 400 if request.method == "POST" else 200
     context = {"form": form, "commendation": commendation}
+    if commendation is None:
+        context["once_token"] = once.form_token(request)
     return render(request, "commendations/form.html", context, status=status)
 
 

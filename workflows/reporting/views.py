@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
+from workflows.core import once
 from workflows.core.notifications import mark_read
 from workflows.core.selectors import notifications_for
 from workflows.core.timeline import timeline_for
@@ -111,8 +112,11 @@ def _report_form(request, *, obligation, report=None):
         files = form.cleaned_data["attachments"]
         try:
             if report is None:
-                report = services.create_report(
-                    user=request.user, obligation_id=obligation.pk, data=data, attachments=files
+                report = once.create_once(
+                    request,
+                    lambda: services.create_report(
+                        user=request.user, obligation_id=obligation.pk, data=data, attachments=files
+                    ),
                 )
             else:
                 services.update_draft(
@@ -120,6 +124,8 @@ def _report_form(request, *, obligation, report=None):
                 )
         except ValidationError as exc:
             errors_into(form, exc)
+        except once.AlreadyCreated as done:
+            return once.to_earlier(request, done)
         else:
             messages.success(request, _("Report %(code)s saved.") % {"code": report})
             return redirect(report)
@@ -130,6 +136,8 @@ def _report_form(request, *, obligation, report=None):
         "obligation": obligation,
         "report": report,
     }
+    if report is None:
+        context["once_token"] = once.form_token(request)
     return render(
         request, "reporting/form.html", context, status=400 if request.method == "POST" else 200
     )
