@@ -219,7 +219,7 @@ class Category(Bilingual):
     """A support category named by the plan (sections I, II.3, IV.12.b)."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="categories")
-    code = models.SlugField(_("code"), max_length=32, unique=True)
+    code = models.SlugField(_("code"), max_length=32)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     clause = models.ForeignKey(
         Clause,
@@ -234,14 +234,18 @@ class Category(Bilingual):
     class Meta:
         verbose_name = _("support category")
         verbose_name_plural = _("support categories")
-        ordering = ["position"]
+        ordering = ["plan", "position"]
+        # Plans side by side: each names its categories (the same code may recur in another).
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="category_unique_per_plan")
+        ]
 
 
 class FundingSource(Bilingual):
     """A kind of funding; the state budget may fund only management and coordination (III.2)."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="funding_sources")
-    code = models.SlugField(_("code"), max_length=32, unique=True)
+    code = models.SlugField(_("code"), max_length=32)
     may_fund_children = models.BooleanField(_("may fund support to children"), default=True)
     clause = models.ForeignKey(Clause, on_delete=models.PROTECT, null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
@@ -249,7 +253,10 @@ class FundingSource(Bilingual):
     class Meta:
         verbose_name = _("funding source")
         verbose_name_plural = _("funding sources")
-        ordering = ["code"]
+        ordering = ["plan", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="funding_source_unique_per_plan")
+        ]
 
 
 class Membership(Validity):
@@ -323,7 +330,7 @@ class ObligationDefinition(Bilingual):
         YEARLY = "yearly", _("every year")
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="obligations")
-    code = models.SlugField(_("code"), max_length=64, unique=True)
+    code = models.SlugField(_("code"), max_length=64)
     clause = models.ForeignKey(Clause, on_delete=models.PROTECT, related_name="obligations")
     unit_kinds = models.JSONField(_("unit kinds"), default=list, blank=True)
     units = models.ManyToManyField(Unit, blank=True, related_name="obligation_definitions")
@@ -354,7 +361,10 @@ class ObligationDefinition(Bilingual):
     class Meta:
         verbose_name = _("obligation definition")
         verbose_name_plural = _("obligation definitions")
-        ordering = ["code"]
+        ordering = ["plan", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="obligation_unique_per_plan")
+        ]
 
     def due_before(self, year: int | None = None) -> dt.date:
         """Day D of "trước ngày D" for a yearly duty's year: on time until D 00:00 Vietnam time."""

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypedDict, TypeVar
@@ -541,9 +541,14 @@ class _Parser:
     entry that has the values they compare, so that each problem is reported in the same run.
     """
 
-    def __init__(self, data: Any):
+    def __init__(self, data: Any, *, loaded_units: Mapping[str, str]):
         self.data = data
         self.errors: list[str] = []
+        # Units that other plans define (code -> plan): a plan may name them without listing
+        # them, as units outlive plans (e.g. a 2026 plan on the structure of 01/07/2025).
+        plan = self.data.get("plan") if isinstance(self.data, dict) else None
+        own = plan.get("code") if isinstance(plan, dict) else None
+        self.other_units = {code for code, of in loaded_units.items() if of != own}
 
     def parse(self, *, checksum: str) -> PlanFile:
         if not isinstance(self.data, dict):
@@ -559,6 +564,7 @@ class _Parser:
         roles = self._roles()
         clauses = self._clauses()
         units, unit_codes = self._units()
+        unit_codes |= self.other_units
         clause_codes = {c.code for c in clauses}
         categories = self._categories(clause_codes)
         funding_sources = self._funding_sources(clause_codes)
@@ -791,7 +797,7 @@ class _Parser:
         parents = {code: parent for _index, code, parent in coded}
         for _index, code, parent in coded:
             entry = entries[code]
-            entry.refer("parent", parent, parents)
+            entry.refer("parent", parent, parents.keys() | self.other_units)
             seen, node = {code}, parent
             while node is not None and node in parents:
                 if node in seen:
@@ -1237,21 +1243,23 @@ class _Parser:
                 )
 
 
-def parse_plan(raw: bytes) -> PlanFile:
-    """Parse and validate a plan file's bytes; every problem is reported, not just the first."""
+def parse_plan(raw: bytes, *, loaded_units: Mapping[str, str] | None = None) -> PlanFile:
+    """Parse and validate a plan file's bytes; every problem is reported, not just the first.
+    `loaded_units` (code -> plan) are the units already loaded, which the file may name."""
     try:
         data = yaml.load(raw, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         error = " ".join(str(exc).split())  # one line, with its line and column
         raise PlanFileError([_("not valid YAML: %(error)s") % {"error": error}]) from exc
-    return _Parser(_nfc(data)).parse(checksum=hashlib.sha256(raw).hexdigest())
+    parser = _Parser(_nfc(data), loaded_units=loaded_units or {})
+    return parser.parse(checksum=hashlib.sha256(raw).hexdigest())
 
 
-def read_plan_file(path: str | Path) -> PlanFile:
-    """Read and validate a plan file from disk."""
+def read_plan_file(path: str | Path, *, loaded_units: Mapping[str, str] | None = None) -> PlanFile:
+    """Read and validate a plan file from disk (`loaded_units` as for parse_plan)."""
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
         message = _("cannot read %(path)s: %(error)s") % {"path": path, "error": exc}
         raise PlanFileError([message]) from exc
-    return parse_plan(raw)
+    return parse_plan(raw, loaded_units=loaded_units)

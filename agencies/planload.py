@@ -105,26 +105,24 @@ def _database_conflicts(plan_file: PlanFile) -> list[str]:
     errors: list[str] = []
     code = plan_file.plan.code
     tables: dict[str, tuple[_PlanTable, tuple[_Coded, ...]]] = {
-        "units": (Unit, plan_file.units),
         "clauses": (Clause, plan_file.clauses),
         "categories": (Category, plan_file.categories),
         "funding_sources": (FundingSource, plan_file.funding_sources),
         "obligations": (ObligationDefinition, plan_file.obligations),
     }
-    # Units, categories, funding sources and duties are named by a code no other plan uses.
-    for section in ("units", "categories", "funding_sources", "obligations"):
-        model, specs = tables[section]
-        index = {spec.code: i for i, spec in enumerate(specs)}
-        taken = (
-            model.objects.filter(code__in=index)
-            .exclude(plan__code=code)
-            .values_list("code", "plan__code")
+    # A unit is one body whichever plan names it: one plan defines it, others refer to it.
+    # (Categories, funding sources and duties are each plan's own: their codes may recur.)
+    index = {spec.code: i for i, spec in enumerate(plan_file.units)}
+    taken = (
+        Unit.objects.filter(code__in=index)
+        .exclude(plan__code=code)
+        .values_list("code", "plan__code")
+    )
+    for other_code, other_plan in sorted(taken, key=lambda row: index[row[0]]):
+        errors.append(
+            f'units[{index[other_code]}] (code "{other_code}"): '
+            + _('code already belongs to plan "%(plan)s"') % {"plan": other_plan}
         )
-        for other_code, other_plan in sorted(taken, key=lambda row: index[row[0]]):
-            errors.append(
-                f'{section}[{index[other_code]}] (code "{other_code}"): '
-                + _('code already belongs to plan "%(plan)s"') % {"plan": other_plan}
-            )
     # Rows with no validity period cannot be ended, so a file may not drop them.
     for section in ("clauses", "categories", "funding_sources", "obligations"):
         model, specs = tables[section]
@@ -329,10 +327,13 @@ class _Loader:
         return {clause.code: clause for clause in rows}
 
     def _load_units(self) -> dict[str, Unit]:
-        """Units a generation at a time (parents first), then the communes' classifications."""
+        """Units a generation at a time (parents first: at the top, those whose parent is none or
+        another plan's unit), then the communes' classifications."""
         stored = list(Unit.objects.filter(plan=self.plan))
-        units: dict[str, Unit] = {}
-        generation = [spec for spec in self.file.units if spec.parent is None]
+        # Units of other plans, which this one may name (they are checked to exist on parsing).
+        units: dict[str, Unit] = {unit.code: unit for unit in Unit.objects.exclude(plan=self.plan)}
+        own = {spec.code for spec in self.file.units}
+        generation = [spec for spec in self.file.units if spec.parent not in own]
         while generation:
             wanted = [
                 _Wanted(

@@ -105,10 +105,18 @@ class Actor:
 
 
 def responsibilities_for(
-    *, process: str, step: str, on: dt.date | None = None, category_code: str | None = None
+    *,
+    process: str,
+    step: str,
+    on: dt.date | None = None,
+    category_code: str | None = None,
+    plan_id: int | None = None,
 ) -> QuerySet[Responsibility]:
-    """Matrix rows for a step on a date; rows tied to a category apply to that category only."""
+    """Matrix rows for a step on a date, of one plan when given (a record's plan: plans side by
+    side each route their own records); rows tied to a category apply to that category only."""
     rows = Responsibility.objects.valid_on(on or today()).filter(process=process, step=step)
+    if plan_id is not None:
+        rows = rows.filter(plan_id=plan_id)
     if category_code is None:
         rows = rows.filter(category__isnull=True)
     else:
@@ -121,16 +129,18 @@ _matrix_memo: dict = {"version": None, "rows": {}}
 
 
 def _matrix_rows(
-    *, process: str, step: str, day: dt.date, category_code: str | None
+    *, process: str, step: str, day: dt.date, category_code: str | None, plan_id: int | None
 ) -> list[tuple[Unit | None, str, str, str, int]]:
     """The matrix rows of a step as plain tuples, memoised per process until the plan data
     changes (signals bump the version in the shared cache): every new task asks for them."""
     version = cache.get(MATRIX_VERSION_KEY, 0)
     if _matrix_memo["version"] != version or len(_matrix_memo["rows"]) > 10_000:
         _matrix_memo.update(version=version, rows={})
-    key = (process, step, day, category_code)
+    key = (process, step, day, category_code, plan_id)
     if key not in _matrix_memo["rows"]:
-        rows = responsibilities_for(process=process, step=step, on=day, category_code=category_code)
+        rows = responsibilities_for(
+            process=process, step=step, on=day, category_code=category_code, plan_id=plan_id
+        )
         _matrix_memo["rows"][key] = [
             (row.unit, row.unit_kind, row.role.code, row.clause.code, row.pk) for row in rows
         ]
@@ -153,14 +163,22 @@ def actors_for(
     on: dt.date | None = None,
     category_code: str | None = None,
     near: Unit | None = None,
+    plan: Plan | None = None,
 ) -> list[Actor]:
-    """Who may act at this step for this subject unit on this date, per the matrix. A unit the
+    """Who may act at this step for this subject unit on this date, per the matrix (of the
+    record's plan when given; else of every plan, as when a process is started). A unit the
     row names that has ended acts through its successor for the step (the successions; of a
     dissolved district's several, the one of `near`, e.g. the request's commune)."""
     day = on or today()
     actors: list[Actor] = []
     seen: set[tuple[int, str]] = set()
-    rows = _matrix_rows(process=process, step=step, day=day, category_code=category_code)
+    rows = _matrix_rows(
+        process=process,
+        step=step,
+        day=day,
+        category_code=category_code,
+        plan_id=None if plan is None else plan.pk,
+    )
     for fixed_unit, unit_kind, role, clause, responsibility_id in rows:
         if fixed_unit is not None:
             unit: Unit | None = fixed_unit

@@ -419,7 +419,7 @@ def test_dropping_a_clause_is_refused(plan, tmp_path):
     assert snapshot() == before
 
 
-def test_codes_of_another_plan_are_refused(plan, tmp_path):
+def test_units_of_another_plan_are_refused(plan, tmp_path):
     data = shipped()
     data["plan"]["code"] = "khanh-hoa-2025"
     before = snapshot()
@@ -427,8 +427,59 @@ def test_codes_of_another_plan_are_refused(plan, tmp_path):
     errors = refused(write(tmp_path, data))
 
     assert errors[0] == 'units[0] (code "ppc"): code already belongs to plan "ninh-thuan-372"'
-    assert len(errors) == len(data["units"]) + 5 + 5 + 4
+    assert len(errors) == len(data["units"])  # categories, sources and duties are its own
     assert snapshot() == before
+
+
+def second_plan() -> dict:
+    """The shipped plan as another plan of later years would be: the same codes for its
+    categories, sources and duties, no units of its own but one, on the loaded structure."""
+    data = shipped()
+    data["plan"].update(code="later", first_year=2026, last_year=2030, act="Example")
+    data["units"] = [
+        {
+            "code": "later-team",
+            "kind": "department",
+            "parent": "kh-ppc",
+            "name_vi": "Tổ",
+            "valid_from": dt.date(2026, 1, 1),
+        }
+    ]
+    data["successions"] = []
+    for row in data["responsibilities"]:
+        row["valid_from"] = dt.date(2026, 1, 1)
+        row.pop("valid_to", None)
+    for duty in data["obligations"]:
+        if duty["recurrence"] == "yearly":
+            duty.update(first_year=2026, last_year=2030)
+    return data
+
+
+def test_a_second_plan_loads_beside_the_first_naming_its_units(plan, tmp_path):
+    from agencies.models import Category, Plan, Responsibility, Unit
+
+    later = write(tmp_path, second_plan(), "later.yaml")
+
+    load(later)
+
+    assert Plan.objects.count() == 2
+    assert set(Category.objects.filter(code="health").values_list("plan__code", flat=True)) == {
+        "ninh-thuan-372",
+        "later",
+    }
+    assert Unit.objects.get(code="later-team").parent.code == "kh-ppc"
+    assert Responsibility.objects.filter(plan__code="later", unit__code="dolisa").exists()
+    for path in (later, str(PLAN_FILE), later):
+        assert "0 created, 0 updated, 0 ended" in load(path)
+
+
+def test_a_second_plan_naming_a_unit_nobody_loaded_is_refused(plan, tmp_path):
+    data = second_plan()
+    data["units"][0]["parent"] = "kh-nowhere"
+
+    errors = refused(write(tmp_path, data))
+
+    assert errors == ['units[0] (code "later-team"): parent "kh-nowhere" does not exist']
 
 
 def test_yaml_with_a_key_given_twice_is_refused(db, tmp_path):

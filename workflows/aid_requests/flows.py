@@ -62,10 +62,14 @@ class AidRequestFlow(flow.Flow):
     end = flow.End()
 
     def actors(self, activation: Activation, *, step: str):
-        """Who the matrix names for the step, for this request's district, today."""
+        """Who the matrix of the request's plan names for the step, for its district, today."""
         request: AidRequest = record_of(activation)
         return actors_for(
-            process=PROCESS, step=step, subject_unit=request.district, near=request.commune
+            process=PROCESS,
+            step=step,
+            subject_unit=request.district,
+            near=request.commune,
+            plan=request.category.plan,
         )
 
     def drafter(self, activation: Activation):
@@ -86,6 +90,7 @@ class AidRequestFlow(flow.Flow):
             subject_unit=request.district,
             category_code=request.category.code,
             near=request.commune,
+            plan=request.category.plan,
         )
         return [{"actor": actor_data(actor)} for actor in actors]
 

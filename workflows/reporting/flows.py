@@ -56,9 +56,14 @@ class ObligationRouting:
     """Both flows route by the matrix rows of the `report` process for the obliged unit."""
 
     def actors(self, activation: Activation, *, step: str):
-        """Who the matrix names for the step, for the obliged unit, today."""
-        unit = record_of(activation).obligation.unit
-        return actors_for(process=PROCESS, step=step, subject_unit=unit)
+        """Who the matrix of the duty's plan names for the step, for the obliged unit, today."""
+        obligation = record_of(activation).obligation
+        return actors_for(
+            process=PROCESS,
+            step=step,
+            subject_unit=obligation.unit,
+            plan=obligation.definition.plan,
+        )
 
 
 class ReportFlow(ObligationRouting, flow.Flow):
@@ -113,6 +118,7 @@ class ReportFlow(ObligationRouting, flow.Flow):
                 step="annex_review",
                 subject_unit=report.obligation.unit,
                 category_code=category,
+                plan=report.obligation.definition.plan,
             ):
                 tasks.setdefault(actor.permission, {"actor": actor_data(actor), "categories": []})
                 tasks[actor.permission]["categories"].append(category)

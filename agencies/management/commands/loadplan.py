@@ -6,6 +6,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from agencies.models import Unit
 from agencies.planfile import PlanFile, PlanFileError, read_plan_file
 from agencies.planload import load_plan
 from agencies.signals import plan_loaded
@@ -46,7 +47,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: str, verbosity: int, **options):
         try:
-            plan_file = read_plan_file(file)
+            loaded_units = dict(Unit.objects.values_list("code", "plan__code"))
+            plan_file = read_plan_file(file, loaded_units=loaded_units)
             unmet = unmet_requirements(plan_file)
             if unmet:
                 raise PlanFileError(unmet)
