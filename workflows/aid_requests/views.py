@@ -100,7 +100,7 @@ def _edit_form(request, *, aid: AidRequest | None):
             messages.success(request, _("Request %(code)s saved.") % {"code": aid})
             return redirect("aid_requests:detail", pk=aid.pk)
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "lines": lines, "aid": aid}
+    context: dict[str, object] = {"form": form, "lines": lines, "aid": aid}
     if aid is None:
         context["once_token"] = once.form_token(request)
     return render(request, "aid_requests/form.html", context, status=status)

@@ -68,7 +68,7 @@ def _form_page(request, *, commendation: Commendation | None):
             messages.success(request, _("Proposal %(code)s saved.") % {"code": commendation})
             return redirect(commendation)
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "commendation": commendation}
+    context: dict[str, object] = {"form": form, "commendation": commendation}
     if commendation is None:
         context["once_token"] = once.form_token(request)
     return render(request, "commendations/form.html", context, status=status)

@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import redirect, resolve_url
@@ -73,12 +74,15 @@ def create_once(request: HttpRequest, make: Callable[[], Made]) -> Made:
     token = _posted(request)
     if token is None:
         return make()
+    user = request.user
+    if not user.is_authenticated:  # a claim is the signed-in user's
+        raise PermissionDenied
     with transaction.atomic():
         try:
             with transaction.atomic():
-                claim = CreateToken.objects.create(user=request.user, token=token)
+                claim = CreateToken.objects.create(user=user, token=token)
         except IntegrityError:
-            earlier = CreateToken.objects.get(user=request.user, token=token)
+            earlier = CreateToken.objects.get(user=user, token=token)
             raise AlreadyCreated(earlier.url) from None
         made = make()
         claim.url = resolve_url(made)
