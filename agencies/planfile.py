@@ -707,6 +707,7 @@ class _Parser:
                 "reminder_role",
                 "supervisor_role",
             ),
+            optional=("provisional_classification",),
         )
         rules: dict[str, Any] = {
             "ppc_approval_threshold_vnd": entry.integer("ppc_approval_threshold_vnd"),
@@ -720,6 +721,10 @@ class _Parser:
             ),
             "reminder_role": entry.code("reminder_role", max_length=32),
             "supervisor_role": entry.code("supervisor_role", max_length=32),
+            # Opt-in: a new commune without a class of its own takes its predecessors' highest.
+            "provisional_classification": entry.boolean(
+                "provisional_classification", default=False
+            ),
         }
         # The reporting rules name one of the file's obligations and roles (checked here, as
         # the sections are parsed after the rules; a section that is no list is reported there,

@@ -10,7 +10,16 @@ from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from .models import CommuneClassification, Membership, Plan, Responsibility, Succession, Unit
+from .models import (
+    AreaClass,
+    CommuneClassification,
+    Membership,
+    Plan,
+    Responsibility,
+    Succession,
+    Unit,
+    UnitKind,
+)
 
 PERMISSION_PREFIX = "agencies.act"
 
@@ -195,28 +204,80 @@ def actors_for(
     return actors
 
 
-def target_communes(*, district: Unit | None = None, on: dt.date | None = None) -> QuerySet[Unit]:
-    """Communes the plan supports on the date: classified (861/QĐ-TTg) in an area class that
-    their plan's rules["target_area_classes"] lists; a plan that lists none supports none."""
+def target_communes(
+    *, district: Unit | None = None, on: dt.date | None = None, plan: Plan | None = None
+) -> QuerySet[Unit]:
+    """Communes supported on the date: classified (861/QĐ-TTg) in an area class that the plan's
+    rules["target_area_classes"] list (a plan that lists none supports none). The plan is `plan`
+    for every commune (a later plan on units an earlier one defined), else each commune's own.
+    `district` is the drafting unit: its communes, or itself when it is a commune (after 2025).
+    A plan whose rules opt in to `provisional_classification` also takes a commune with no class
+    of its own on the date at its provisional class (provisional_class)."""
     day = on or today()
-    plans = Plan.objects.all() if district is None else Plan.objects.filter(pk=district.plan_id)
-    by_classes: dict[tuple[str, ...], list[int]] = {}
-    for plan_id, rules in plans.values_list("pk", "rules"):
-        classes = tuple(sorted(rules.get("target_area_classes") or ()))
-        if classes:
-            by_classes.setdefault(classes, []).append(plan_id)
-    if not by_classes:
-        return Unit.objects.none()
-    targeted = Q()
-    for classes, plan_ids in by_classes.items():
+    plans: list[tuple[int | None, dict]]
+    if plan is not None:
+        plans = [(None, plan.rules)]
+    else:
+        chosen = (
+            Plan.objects.all() if district is None else Plan.objects.filter(pk=district.plan_id)
+        )
+        plans = list(chosen.values_list("pk", "rules"))
+    targeted = Q(pk__in=[])
+    for plan_id, rules in plans:
+        classes = tuple(rules.get("target_area_classes") or ())
+        if not classes:
+            continue
         classified = CommuneClassification.objects.valid_on(day).filter(
             commune=OuterRef("pk"), area_class__in=classes
         )
-        targeted |= Q(plan_id__in=plan_ids) & Q(Exists(classified))
-    communes = Unit.objects.valid_on(day).filter(targeted, kind="commune")
+        supported = Q(Exists(classified))
+        if rules.get("provisional_classification"):
+            provisional = provisional_classes(on=day)
+            supported |= Q(
+                pk__in=[pk for pk, (cls, _acts) in provisional.items() if cls in classes]
+            )
+        targeted |= supported if plan_id is None else Q(plan_id=plan_id) & supported
+    communes = Unit.objects.valid_on(day).filter(targeted, kind=UnitKind.COMMUNE)
     if district is not None:
-        communes = communes.filter(parent=district)
+        communes = communes.filter(Q(parent=district) | Q(pk=district.pk))
     return communes.order_by("name_vi")
+
+
+_CLASS_RANK = {area_class: rank for rank, area_class in enumerate(AreaClass.values)}
+
+
+def provisional_classes(*, on: dt.date | None = None) -> dict[int, tuple[str, list[str]]]:
+    """Communes with no classification of their own on the date that succeed classified ones,
+    by id: the highest class of their predecessors on the eve of the succession, and the acts
+    that classified those (a new commune is provisionally of the highest class of the communes
+    it was formed from, until a decision for the new period lists it)."""
+    day = on or today()
+    successions = (
+        Succession.objects.in_force_on(day)
+        .filter(successor__kind=UnitKind.COMMUNE, predecessor__kind=UnitKind.COMMUNE)
+        .exclude(successor__classifications__in=CommuneClassification.objects.valid_on(day))
+        .values_list("successor_id", "predecessor_id", "effective_on")
+    )
+    rows = list(successions)
+    held: dict[int, list[tuple[str, str, dt.date, dt.date | None]]] = {}
+    for commune_id, *classified in CommuneClassification.objects.filter(
+        commune_id__in={predecessor_id for _s, predecessor_id, _e in rows}
+    ).values_list("commune_id", "area_class", "act", "valid_from", "valid_to"):
+        held.setdefault(commune_id, []).append(tuple(classified))
+    inherited: dict[int, list[tuple[str, str]]] = {}
+    for successor_id, predecessor_id, effective_on in rows:
+        eve = effective_on - dt.timedelta(days=1)
+        inherited.setdefault(successor_id, []).extend(
+            (area_class, act)
+            for area_class, act, start, end in held.get(predecessor_id, ())
+            if start <= eve and (end is None or eve <= end)
+        )
+    found: dict[int, tuple[str, list[str]]] = {}
+    for successor_id, classes in inherited.items():
+        if classes:
+            best = max((area_class for area_class, _act in classes), key=_CLASS_RANK.__getitem__)
+            found[successor_id] = (best, sorted({act for cls, act in classes if cls == best}))
+    return found
 
 
 # Successions (the 2025 reorganisation) ------------------------------------------------------------

@@ -293,3 +293,45 @@ def test_matrix_memo_follows_plan_changes(plan, django_assert_num_queries):
     row.unit = Unit.objects.get(code="doh")
     row.save()
     assert actors_for(process="aid_request", step="consolidate", on=day)[0].unit.code == "doh"
+
+
+def test_a_new_commune_takes_its_predecessors_highest_class_where_the_plan_opts_in(plan, tmp_path):
+    """Bác Ái Tây (from Phước Bình, Phước Hòa, Phước Tân, all khu vực III) is provisionally
+    of class III; Phan Rang (from wards 861/QĐ-TTg never classified) is of none."""
+    from agencies.models import Plan
+    from agencies.selectors import provisional_classes
+
+    after = dt.date(2026, 3, 1)
+    bac_ai_tay = Unit.objects.get(code="c-bac-ai-tay")
+    assert not target_communes(on=after).exists()  # no class of its own, and no opt-in
+
+    data = shipped()
+    data["rules"]["provisional_classification"] = True
+    load_data(tmp_path, data)
+
+    provisional = provisional_classes(on=after)
+    assert provisional[bac_ai_tay.pk] == ("III", ["861/QĐ-TTg"])
+    assert Unit.objects.get(code="c-phan-rang").pk not in provisional
+    of_class_iii = [pk for pk, (area_class, _acts) in provisional.items() if area_class == "III"]
+    assert codes(target_communes(on=after)) == codes(Unit.objects.filter(pk__in=of_class_iii))
+    assert len(of_class_iii) < len(provisional)  # others are provisionally of class I or II
+    assert codes(target_communes(district=bac_ai_tay, on=after)) == ["c-bac-ai-tay"]
+    later = Plan.objects.get()
+    assert "c-bac-ai-tay" in codes(target_communes(plan=later, on=after))
+
+
+def test_a_decision_of_its_own_replaces_the_provisional_class(plan, tmp_path):
+    from agencies.selectors import provisional_classes
+
+    data = shipped()
+    data["rules"]["provisional_classification"] = True
+    commune = next(unit for unit in data["units"] if unit["code"] == "c-bac-ai-tay")
+    commune["classifications"] = [
+        {"area_class": "I", "act": "Quyết định của UBND tỉnh (ví dụ)",
+         "valid_from": dt.date(2026, 1, 1)}
+    ]  # fmt: skip
+    load_data(tmp_path, data)
+
+    after = dt.date(2026, 3, 1)
+    assert Unit.objects.get(code="c-bac-ai-tay").pk not in provisional_classes(on=after)
+    assert "c-bac-ai-tay" not in codes(target_communes(on=after))  # class I is not targeted
