@@ -12,7 +12,7 @@ from viewflow.workflow import STATUS
 from viewflow.workflow.models import Task
 
 from agencies.models import Membership, Plan, Responsibility, Unit
-from agencies.selectors import PERMISSION_PREFIX, permission_for
+from agencies.selectors import PERMISSION_PREFIX, permission_for, successors_of
 
 
 def plans_in_force(day: dt.date) -> list[Plan]:
@@ -21,9 +21,15 @@ def plans_in_force(day: dt.date) -> list[Plan]:
 
 
 def _row_is_held(row: Responsibility, day: dt.date) -> bool:
-    if row.unit_id is not None:
-        return row.unit.is_valid_on(day)  # type: ignore[union-attr]
-    return Unit.objects.valid_on(day).filter(kind=row.unit_kind).exists()
+    """Held when the row's unit (or a unit of its kind) exists on the day, or when one that has
+    ended passed the step to one that does (the successions, as routing follows them)."""
+    step = f"{row.process}.{row.step}"
+    if row.unit is not None:
+        return bool(successors_of(row.unit, on=day, step=step))
+    of_kind = Unit.objects.filter(kind=row.unit_kind, valid_from__lte=day)
+    if of_kind.valid_on(day).exists():
+        return True
+    return any(successors_of(unit, on=day, step=step) for unit in of_kind)
 
 
 def unheld_steps(day: dt.date) -> list[str]:

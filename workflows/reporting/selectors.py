@@ -526,8 +526,8 @@ def places_of(unit: Unit) -> QuerySet[Unit]:
 
 def unheld_duties(day: dt.date) -> list[str]:
     """This year's duties of the plans in force that nobody could owe: a unit kind the duty
-    names of which no unit exists on its due day, or a named unit that no longer exists then
-    (check_plan)."""
+    names of which no unit exists on its due day and none that ended in the year passed it on,
+    or a named unit that neither exists then nor passed it on (check_plan)."""
     problems = []
     definitions = ObligationDefinition.objects.filter(
         plan__period_start__lte=day.year, plan__period_end__gte=day.year
@@ -538,9 +538,23 @@ def unheld_duties(day: dt.date) -> list[str]:
         if not (definition.first_year or 0) <= day.year <= (definition.last_year or 0):
             continue
         due = definition.due_before(day.year)
-        units = Unit.objects.valid_on(due)
-        missing = [k for k in definition.unit_kinds if not units.filter(kind=k).exists()]
-        missing += [u.code for u in definition.units.all() if not u.is_valid_on(due)]
+        code = definition.code
+        missing = [
+            kind
+            for kind in definition.unit_kinds
+            if not Unit.objects.valid_on(due).filter(kind=kind).exists()
+            and not any(
+                successors_of(unit, on=due, duty=code)
+                for unit in Unit.objects.filter(
+                    kind=kind, valid_from__lte=due, valid_to__gte=dt.date(day.year, 1, 1)
+                )
+            )
+        ]
+        missing += [
+            unit.code
+            for unit in definition.units.all()
+            if not successors_of(unit, on=due, duty=code)
+        ]
         problems += [
             _("duty %(duty)s %(year)d: no %(who)s exists on its due day %(due)s")
             % {
