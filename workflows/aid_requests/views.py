@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from agencies.selectors import today
-from workflows.core import once
-from workflows.core.views import door_errors, errors_into, may_take, record_context
+from workflows.core.views import (
+    door_errors,
+    may_take,
+    record_context,
+    render_record_form,
+    save_record_form,
+)
 
 from . import forms, selectors, services
 from .actions import AID_REQUEST
@@ -77,33 +80,21 @@ def _edit_form(request, *, aid: AidRequest | None):
     lines = forms.LineFormSet(request.POST or None, prefix="lines", initial=lines_initial)
     if request.method == "POST" and form.is_valid() and lines.is_valid():
         data = form.to_input(forms.lines_from(lines))
-        try:
-            if aid is None:
-                aid = once.create_once(
-                    request,
-                    lambda: services.create_request(
-                        user=request.user, data=data, attachments=form.cleaned_data["attachments"]
-                    ),
-                )
-            else:
-                services.update_draft(
-                    user=request.user,
-                    request_id=aid.pk,
-                    data=data,
-                    attachments=form.cleaned_data["attachments"],
-                )
-        except ValidationError as exc:
-            errors_into(form, exc)
-        except once.AlreadyCreated as done:
-            return once.to_earlier(request, done)
-        else:
-            messages.success(request, _("Request %(code)s saved.") % {"code": aid})
-            return redirect("aid_requests:detail", pk=aid.pk)
-    status = 400 if request.method == "POST" else 200
-    context: dict[str, object] = {"form": form, "lines": lines, "aid": aid}
-    if aid is None:
-        context["once_token"] = once.form_token(request)
-    return render(request, "aid_requests/form.html", context, status=status)
+        files = form.cleaned_data["attachments"]
+        done = save_record_form(
+            request,
+            form,
+            record=aid,
+            create=lambda: services.create_request(user=request.user, data=data, attachments=files),
+            update=lambda aid: services.update_draft(
+                user=request.user, request_id=aid.pk, data=data, attachments=files
+            ),
+            saved=_("Request %(code)s saved."),
+        )
+        if done is not None:
+            return done
+    context = {"form": form, "lines": lines, "aid": aid}
+    return render_record_form(request, "aid_requests/form.html", context, creating=aid is None)
 
 
 @login_required

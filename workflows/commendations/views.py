@@ -3,17 +3,20 @@ become 403/409. The actions themselves are the declaration's generic pages (acti
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from workflows.core import once
 from workflows.core.transitions import may_start
-from workflows.core.views import door_errors, errors_into, may_take, record_context
+from workflows.core.views import (
+    door_errors,
+    may_take,
+    record_context,
+    render_record_form,
+    save_record_form,
+)
 
 from . import selectors, services
 from .actions import COMMENDATION
@@ -50,28 +53,21 @@ def _form_page(request, *, commendation: Commendation | None):
         initial = {f: getattr(commendation, f) for f in NominationForm.base_fields}
     form = NominationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            if commendation is None:
-                commendation = once.create_once(
-                    request,
-                    lambda: services.create_commendation(user=request.user, data=form.nomination()),
-                )
-            else:
-                services.update_draft(
-                    user=request.user, commendation_id=commendation.pk, data=form.nomination()
-                )
-        except ValidationError as exc:
-            errors_into(form, exc)
-        except once.AlreadyCreated as done:
-            return once.to_earlier(request, done)
-        else:
-            messages.success(request, _("Proposal %(code)s saved.") % {"code": commendation})
-            return redirect(commendation)
-    status = 400 if request.method == "POST" else 200
-    context: dict[str, object] = {"form": form, "commendation": commendation}
-    if commendation is None:
-        context["once_token"] = once.form_token(request)
-    return render(request, "commendations/form.html", context, status=status)
+        done = save_record_form(
+            request,
+            form,
+            record=commendation,
+            create=lambda: services.create_commendation(user=request.user, data=form.nomination()),
+            update=lambda commendation: services.update_draft(
+                user=request.user, commendation_id=commendation.pk, data=form.nomination()
+            ),
+            saved=_("Proposal %(code)s saved."),
+        )
+        if done is not None:
+            return done
+    context = {"form": form, "commendation": commendation}
+    creating = commendation is None
+    return render_record_form(request, "commendations/form.html", context, creating=creating)
 
 
 @login_required

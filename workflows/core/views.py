@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from viewflow.workflow.models import Task
 
+from . import once
 from .declaration import Action, ProcessDeclaration, declaration_of
 from .errors import Conflict, NoResponsibleUnit, PermissionDenied, RuleViolation
 from .forms import ReassignForm
@@ -69,6 +70,39 @@ def errors_into(form, exc: ValidationError) -> None:
     """A service's field errors shown on the form that was posted."""
     for field, errors in exc.message_dict.items():
         form.add_error(field if field in form.fields else None, errors)
+
+
+def save_record_form(
+    request,
+    form: forms.Form,
+    *,
+    record: Any,
+    create: Callable[[], Any],
+    update: Callable[[Any], object],
+    saved: str,
+):
+    """Save a record's form page: create it once (a double submit makes one record, see
+    workflows.core.once) or update the draft. A refusal by field goes onto the form and None is
+    returned (show the form again); else the redirect to the record, with `saved` % its code."""
+    try:
+        if record is None:
+            record = once.create_once(request, create)
+        else:
+            update(record)
+    except ValidationError as exc:
+        errors_into(form, exc)
+        return None
+    except once.AlreadyCreated as done:
+        return once.to_earlier(request, done)
+    messages.success(request, saved % {"code": record})
+    return redirect(record)
+
+
+def render_record_form(request, template: str, context: dict[str, Any], *, creating: bool):
+    """A record's form page; a create form carries its one-time token, a refused POST is 400."""
+    if creating:
+        context["once_token"] = once.form_token(request)
+    return render(request, template, context, status=400 if request.method == "POST" else 200)
 
 
 def _form_class(action: Action) -> type[forms.Form]:

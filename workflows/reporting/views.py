@@ -15,11 +15,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
-from workflows.core import once
 from workflows.core.notifications import mark_read
 from workflows.core.selectors import notifications_for
 from workflows.core.timeline import timeline_for
-from workflows.core.views import door_errors, errors_into, may_take, record_context
+from workflows.core.views import (
+    door_errors,
+    errors_into,
+    may_take,
+    record_context,
+    render_record_form,
+    save_record_form,
+)
 
 from . import forms, selectors, services
 from .actions import CONSOLIDATION, REPORT, WAIVE
@@ -110,25 +116,20 @@ def _report_form(request, *, obligation, report=None):
     ):
         data = forms.report_input(form, resources, children)
         files = form.cleaned_data["attachments"]
-        try:
-            if report is None:
-                report = once.create_once(
-                    request,
-                    lambda: services.create_report(
-                        user=request.user, obligation_id=obligation.pk, data=data, attachments=files
-                    ),
-                )
-            else:
-                services.update_draft(
-                    user=request.user, report_id=report.pk, data=data, attachments=files
-                )
-        except ValidationError as exc:
-            errors_into(form, exc)
-        except once.AlreadyCreated as done:
-            return once.to_earlier(request, done)
-        else:
-            messages.success(request, _("Report %(code)s saved.") % {"code": report})
-            return redirect(report)
+        done = save_record_form(
+            request,
+            form,
+            record=report,
+            create=lambda: services.create_report(
+                user=request.user, obligation_id=obligation.pk, data=data, attachments=files
+            ),
+            update=lambda report: services.update_draft(
+                user=request.user, report_id=report.pk, data=data, attachments=files
+            ),
+            saved=_("Report %(code)s saved."),
+        )
+        if done is not None:
+            return done
     context = {
         "form": form,
         "resources": resources,
@@ -136,11 +137,7 @@ def _report_form(request, *, obligation, report=None):
         "obligation": obligation,
         "report": report,
     }
-    if report is None:
-        context["once_token"] = once.form_token(request)
-    return render(
-        request, "reporting/form.html", context, status=400 if request.method == "POST" else 200
-    )
+    return render_record_form(request, "reporting/form.html", context, creating=report is None)
 
 
 @login_required
