@@ -21,21 +21,7 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import (
-    Category,
-    Clause,
-    CommuneClassification,
-    FundingSource,
-    Membership,
-    ObligationDefinition,
-    Plan,
-    PlanChange,
-    Responsibility,
-    Role,
-    Succession,
-    Unit,
-    UnitKind,
-)
+from . import models as plan_data
 from .selectors import today
 from .services import change_membership, grant_membership, membership_period
 
@@ -155,7 +141,7 @@ class PlanDataAdmin(ReadOnly, KeepsHistory):
     )
 
 
-@admin.register(Plan)
+@admin.register(plan_data.Plan)
 class PlanAdmin(PlanDataAdmin):
     list_display = [
         "code",
@@ -187,7 +173,7 @@ class InScopeFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.register(Clause)
+@admin.register(plan_data.Clause)
 class ClauseAdmin(PlanDataAdmin):
     list_display = ["code", "plan", "summary_vi", "in_scope"]
     list_filter = [InScopeFilter, "plan"]
@@ -195,12 +181,12 @@ class ClauseAdmin(PlanDataAdmin):
     list_select_related = ["plan"]
 
     @admin.display(description=_("implemented"), boolean=True)
-    def in_scope(self, obj: Clause) -> bool:
+    def in_scope(self, obj: plan_data.Clause) -> bool:
         return not obj.out_of_scope
 
 
 class CommuneClassificationInline(ReadOnly, admin.TabularInline):
-    model = CommuneClassification
+    model = plan_data.CommuneClassification
     fk_name = "commune"
     extra = 0
     fields = ["area_class", "act", "valid_from", "valid_to"]
@@ -213,7 +199,7 @@ SUCCESSION_FIELDS = ["kind", "part", "main", "steps", "duties", "effective_on", 
 class SuccessionFromInline(ReadOnly, admin.TabularInline):
     """Where the unit's work went (the 2025 reorganisation)."""
 
-    model = Succession
+    model = plan_data.Succession
     fk_name = "predecessor"
     extra = 0
     fields = ["successor", *SUCCESSION_FIELDS]
@@ -224,7 +210,7 @@ class SuccessionFromInline(ReadOnly, admin.TabularInline):
 class SuccessionToInline(ReadOnly, admin.TabularInline):
     """Whose work the unit took over."""
 
-    model = Succession
+    model = plan_data.Succession
     fk_name = "successor"
     extra = 0
     fields = ["predecessor", *SUCCESSION_FIELDS]
@@ -232,7 +218,7 @@ class SuccessionToInline(ReadOnly, admin.TabularInline):
     verbose_name_plural = _("successions: work taken over from")
 
 
-@admin.register(Unit)
+@admin.register(plan_data.Unit)
 class UnitAdmin(PlanDataAdmin):
     list_display = [
         "code",
@@ -253,20 +239,20 @@ class UnitAdmin(PlanDataAdmin):
         """Area classes belong to communes only (Quyết định 861/QĐ-TTg); every unit shows the
         successions that hand its work on or give it work."""
         inlines: list[type[admin.options.InlineModelAdmin]] = []
-        if obj is not None and obj.kind == UnitKind.COMMUNE:
+        if obj is not None and obj.kind == plan_data.UnitKind.COMMUNE:
             inlines.append(CommuneClassificationInline)
         if obj is not None:
             inlines += [SuccessionFromInline, SuccessionToInline]
         return inlines
 
 
-@admin.register(Role)
+@admin.register(plan_data.Role)
 class RoleAdmin(PlanDataAdmin):
     list_display = ["code", "name_vi", "name_en"]
     search_fields = ["code", "name_vi", "name_en"]
 
 
-@admin.register(Category)
+@admin.register(plan_data.Category)
 class CategoryAdmin(PlanDataAdmin):
     list_display = ["code", "name_vi", "name_en", "position", "clause"]
     list_filter = ["plan"]
@@ -275,7 +261,7 @@ class CategoryAdmin(PlanDataAdmin):
     list_select_related = ["clause"]
 
 
-@admin.register(FundingSource)
+@admin.register(plan_data.FundingSource)
 class FundingSourceAdmin(PlanDataAdmin):
     list_display = ["code", "name_vi", "may_fund_children", "clause"]
     list_filter = ["may_fund_children", "plan"]
@@ -290,7 +276,7 @@ class MembershipForm(forms.ModelForm):
     """Refuses the periods agencies.services refuses, beside the date at fault."""
 
     class Meta:
-        model = Membership
+        model = plan_data.Membership
         fields = MEMBERSHIP_FIELDS
 
     def clean(self) -> dict[str, Any]:
@@ -306,7 +292,7 @@ class MembershipForm(forms.ModelForm):
         return data
 
 
-@admin.register(Membership)
+@admin.register(plan_data.Membership)
 class MembershipAdmin(KeepsHistory):
     form = MembershipForm
     instead = _(
@@ -348,7 +334,7 @@ def _period(start, end) -> str:
     return f"{first} – {date_format(end, 'SHORT_DATE_FORMAT')}" if end else f"{first} –"
 
 
-@admin.register(Responsibility)
+@admin.register(plan_data.Responsibility)
 class ResponsibilityAdmin(PlanDataAdmin):
     list_display = [
         "process",
@@ -366,13 +352,13 @@ class ResponsibilityAdmin(PlanDataAdmin):
     list_select_related = ["unit", "role", "category", "clause"]
 
     @admin.display(description=_("acting unit"), ordering="unit__code")
-    def acting_unit(self, obj: Responsibility) -> str:
+    def acting_unit(self, obj: plan_data.Responsibility) -> str:
         if obj.unit_id:
             return str(obj.unit)
         return gettext("%(kind)s of the subject's unit") % {"kind": obj.get_unit_kind_display()}
 
 
-@admin.register(ObligationDefinition)
+@admin.register(plan_data.ObligationDefinition)
 class ObligationDefinitionAdmin(PlanDataAdmin):
     list_display = ["code", "name_vi", "clause", "recurrence", "due", "unit_kinds", "recipient"]
     list_filter = ["recurrence", "plan"]
@@ -381,7 +367,7 @@ class ObligationDefinitionAdmin(PlanDataAdmin):
     list_select_related = ["clause", "recipient"]
 
     @admin.display(description=_("due before"))
-    def due(self, obj: ObligationDefinition) -> str:
+    def due(self, obj: plan_data.ObligationDefinition) -> str:
         if obj.due_date:
             return date_format(obj.due_date, "SHORT_DATE_FORMAT")
         if obj.due_day and obj.due_month:
@@ -416,7 +402,7 @@ class InForceFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.register(Succession)
+@admin.register(plan_data.Succession)
 class SuccessionAdmin(PlanDataAdmin):
     list_display = [
         "predecessor",
@@ -442,7 +428,7 @@ class SuccessionAdmin(PlanDataAdmin):
     list_select_related = ["predecessor", "successor"]
 
 
-@admin.register(PlanChange)
+@admin.register(plan_data.PlanChange)
 class PlanChangeAdmin(PlanDataAdmin):
     """The load history is evidence: nobody edits or deletes it by hand."""
 
