@@ -204,6 +204,12 @@ def actors_for(
     return actors
 
 
+def plans_in_force(day: dt.date | None = None) -> list[Plan]:
+    """Plans whose period includes the day's year: new work is started under these."""
+    year = (day or today()).year
+    return list(Plan.objects.filter(period_start__lte=year, period_end__gte=year))
+
+
 def target_communes(
     *, district: Unit | None = None, on: dt.date | None = None, plan: Plan | None = None
 ) -> QuerySet[Unit]:

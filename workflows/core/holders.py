@@ -11,13 +11,8 @@ from django.utils.translation import gettext as _
 from viewflow.workflow import STATUS
 from viewflow.workflow.models import Task
 
-from agencies.models import Membership, Plan, Responsibility, Unit
-from agencies.selectors import PERMISSION_PREFIX, permission_for, successors_of
-
-
-def plans_in_force(day: dt.date) -> list[Plan]:
-    """Plans whose period includes the day's year: a finished plan owes nothing new."""
-    return list(Plan.objects.filter(period_start__lte=day.year, period_end__gte=day.year))
+from agencies.models import Membership, Responsibility, Unit
+from agencies.selectors import PERMISSION_PREFIX, permission_for, plans_in_force, successors_of
 
 
 def _row_is_held(row: Responsibility, day: dt.date) -> bool:
