@@ -1,10 +1,10 @@
 """Reporting data at scale for P3 and P4: duties made by the product's own
-`generate_obligations()` for every obliged unit of every province, a history of submissions,
-and accepted unit reports with figures.
+`generate_obligations()` for every obliged unit of every province, each under its own plan, a
+history of submissions, and accepted unit reports with figures.
 
 The plan names four duties (about 10,000 obligations at national scale); the issue sizes P3 at
 100,000, so the benchmark adds twelve monthly progress duties of the same units and escalation
-rules (bench data only, codes `bench_monthly_MM`)."""
+rules to every plan (bench data only, codes `bench_monthly_MM`)."""
 
 from __future__ import annotations
 
@@ -46,6 +46,17 @@ class Duties:
     reports: dict[int, int]
 
 
+def keep_kind_duties_home(plan: Plan) -> None:
+    """The plan's duties owed by every unit of a kind leave out the other plans' units:
+    generate_obligations reads `unit_kinds` in every plan's units, which the synthetic
+    provinces' plans name in their own duties (bench data only)."""
+    others = Unit.objects.exclude(plan=plan)
+    for definition in ObligationDefinition.objects.filter(plan=plan):
+        if definition.unit_kinds:
+            others_of_kind = others.filter(kind__in=definition.unit_kinds)
+            definition.excluded_units.add(*others_of_kind.values_list("pk", flat=True))
+
+
 def add_monthly_duties(plan: Plan) -> None:
     """Twelve monthly duties shaped like the plan's yearly results report (V.1)."""
     report = ObligationDefinition.objects.get(plan=plan, code=plan.rules[UNIT_REPORT_RULE])
@@ -67,6 +78,7 @@ def add_monthly_duties(plan: Plan) -> None:
             escalate_to=report.escalate_to,
             recipient=report.recipient,
         )
+        monthly.units.set(report.units.all())
         monthly.excluded_units.set(report.excluded_units.all())
 
 
@@ -87,7 +99,9 @@ def _mark_submitted() -> int:
 def add_accepted_reports(*, year: int, plans: list[Plan]) -> int:
     """Accepted yearly results reports of the plans' units for the year, with resources and,
     for districts, children per commune and category: what consolidation sums (IV.1.d)."""
-    obligations = list(unit_reports(year=year).filter(unit__plan__in=plans).select_related("unit"))
+    obligations = list(
+        unit_reports(year=year).filter(unit__plan__in=plans).select_related("unit", "definition")
+    )
     members = {
         (unit, role): user
         for unit, role, user in Membership.objects.filter(
@@ -106,13 +120,17 @@ def add_accepted_reports(*, year: int, plans: list[Plan]) -> int:
         )
         for o in obligations
     )
-    sources = list(FundingSource.objects.filter(may_fund_children=True).order_by("code")[:2])
+    sources: dict[int, list[FundingSource]] = {}  # of each plan, as its reports name them
+    for source in FundingSource.objects.filter(may_fund_children=True).order_by("code"):
+        sources.setdefault(source.plan_id, []).append(source)
     ReportResource.objects.bulk_create(
         ReportResource(report=r, source=s, cash_vnd=50_000_000, in_kind_vnd=12_000_000)
         for r in reports
-        for s in sources
+        for s in sources[r.obligation.definition.plan_id][:2]
     )
-    categories = list(Category.objects.order_by("position")[:CHILD_CATEGORIES])
+    categories: dict[int, list[Category]] = {}
+    for category in Category.objects.order_by("position"):
+        categories.setdefault(category.plan_id, []).append(category)
     communes: dict[int, list[int]] = {}
     for commune_id, district_id in Unit.objects.filter(kind=UnitKind.COMMUNE).values_list(
         "pk", "parent_id"
@@ -123,7 +141,7 @@ def add_accepted_reports(*, year: int, plans: list[Plan]) -> int:
         for r in reports
         if r.obligation.unit.kind == UnitKind.DISTRICT
         for commune in communes.get(r.obligation.unit_id, ())
-        for c in categories
+        for c in categories[r.obligation.definition.plan_id][:CHILD_CATEGORIES]
     )
     Obligation.objects.filter(pk__in=[o.pk for o in obligations]).update(
         submitted_at=F("due_at") - dt.timedelta(3)
@@ -134,12 +152,14 @@ def add_accepted_reports(*, year: int, plans: list[Plan]) -> int:
 def generate(plan: Plan, *, consolidated_year: int, provincial_year: int) -> Duties:
     """Duties for every obliged unit, their history, and accepted unit reports: of every
     province for `consolidated_year`, of the plan's province alone for `provincial_year`."""
-    add_monthly_duties(plan)
+    keep_kind_duties_home(plan)
+    every_plan = list(Plan.objects.all())
+    for each in every_plan:
+        add_monthly_duties(each)
     with bench_clock():
         created = generate_obligations()
     overdue = _mark_submitted()
     monthly = Obligation.objects.filter(definition__code__startswith="bench_monthly_").count()
-    every_plan = list(Plan.objects.all())
     reports = {
         consolidated_year: add_accepted_reports(year=consolidated_year, plans=every_plan),
         provincial_year: add_accepted_reports(year=provincial_year, plans=[plan]),

@@ -1,21 +1,28 @@
 """Data at scale S: Ninh Thuận as the plan file has it (S=1), plus S−1 synthetic provinces up to
-national scale (S=51: 3,434 target communes of 861/QĐ-TTg). A representative share of requests
-is made through the real services (the templates); history is bulk-loaded by cloning those
-templates' rows into every commune, year and category, so it is shaped as the product makes it."""
+national scale (S=51: 3,434 target communes of 861/QĐ-TTg), each a plan file made in Ninh
+Thuận's image and loaded with `loadplan`, as operators load plans. A representative share of
+requests is made through the real services (the templates); history is bulk-loaded by cloning
+those templates' rows into every commune, year and category, so it is shaped as the product
+makes it."""
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
+import hashlib
 import io
 import json
 import math
 import random
+import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
+import yaml
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.color import no_style
@@ -25,7 +32,7 @@ from django.db.models import Max
 from django.utils import timezone
 from viewflow.workflow.models import Process, Task
 
-from agencies.models import CommuneClassification, Membership, Plan, Role, Unit, UnitKind
+from agencies.models import Category, FundingSource, Membership, Plan, Role, Unit, UnitKind
 from agencies.selectors import PERMISSION_PREFIX
 from workflows.aid_requests.models import AidRequest, AidRequestLine, Review
 from workflows.core.models import AuditEvent
@@ -34,6 +41,10 @@ from workflows.reporting.models import Obligation, Report
 from . import duties
 from .lifecycle import BENCH_DAY, BENCH_YEAR, VIETNAM, Cast, Ticket, bench_clock, drive
 
+PLAN_FILE = Path(settings.BASE_DIR) / "agencies" / "plans" / "ninh-thuan-372.yaml"
+# libyaml's safe loader and dumper when installed, as agencies.planfile reads with.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 NATIONAL_PROVINCES = 51
 NATIONAL_TARGET_COMMUNES = 3_434  # QĐ 861/QĐ-TTg, 51 provinces
 HISTORY_YEARS = (2021, 2022, 2023, 2024)  # target communes exist from 2021; 2025 is in flight
@@ -73,6 +84,10 @@ REFERENCES = {  # column → model whose cloned row it points at
     "artifact_object_id": AidRequest,  # a process's artifact is its request
 }
 UNIT_COLUMNS = {"district_id", "commune_id", "unit_id"}
+PLAN_COLUMNS: dict[str, type[models.Model]] = {
+    "category_id": Category,
+    "funding_source_id": FundingSource,
+}
 USER_COLUMNS = {"owner_id", "drafted_by_id", "signed_off_by_id", "reviewer_id", "actor_id"}
 
 
@@ -93,11 +108,13 @@ class Scale:
 @dataclass
 class Province:
     """Where clones go: the province's units by Ninh Thuận code, its (district, commune) pairs,
-    and its officers by (unit id, role)."""
+    its officers by (unit id, role), and its plan's categories and funding sources by (column,
+    code)."""
 
     units: dict[str, int]
     communes: list[tuple[int, int]]
     users: dict[tuple[int, str], int]
+    plan_rows: dict[tuple[str, str], int]
 
 
 @dataclass
@@ -143,80 +160,153 @@ def plan_province(plan: Plan) -> Province:
         units={u.code: u.pk for u in units.exclude(kind__in=(UnitKind.DISTRICT, UnitKind.COMMUNE))},
         communes=communes,
         users={(unit, role): user for unit, role, user in memberships},
+        plan_rows=_plan_rows(plan),
     )
 
 
-def add_synthetic_province(plan: Plan, number: int, communes: int) -> Province:
-    """A province shaped like Ninh Thuận: the same agencies, districts of about nine target
-    communes, one officer, supervisor and leader per unit. Codes start with `pNN-`. It gets no
-    responsibility rows: agencies.selectors.responsibilities_for is not scoped by plan, so
-    another province's rows would route Ninh Thuận's requests; its history is cloned."""
+def _plan_rows(plan: Plan) -> dict[tuple[str, str], int]:
+    """The plan's own rows that a request names, by column and code (the same codes recur in
+    every plan: a clone takes its province's)."""
+    return {
+        (column, code): pk
+        for column, model in PLAN_COLUMNS.items()
+        for code, pk in model._default_manager.filter(plan=plan).values_list("code", "pk")
+    }
+
+
+def read_source(plan: Plan) -> dict:
+    """The shipped plan file as data, the model of every synthetic province's; it must be the
+    file the plan was loaded from."""
+    raw = PLAN_FILE.read_bytes()
+    if hashlib.sha256(raw).hexdigest() != plan.checksum:
+        raise ValueError(f"plan {plan.code} was not loaded from {PLAN_FILE}")
+    return yaml.load(raw, Loader=_Loader)  # noqa: S506 - a safe loader
+
+
+def synthetic_plan_data(source: dict, number: int, communes: int) -> dict:
+    """The plan file of a province shaped like the source's (the shipped file, as read): its
+    rules, roles, clauses, categories, funding sources and matrix, its agencies with codes
+    `pNN-…`, districts of about nine communes classified under 861/QĐ-TTg, and duties naming
+    its own units (generate_obligations reads a duty's `unit_kinds` in every plan's units).
+    Nothing in it is reorganised: its units do not end, and it has no successions nor the
+    units that Ninh Thuận's reorganisation of 2025 created (a duty naming a unit on a day it
+    does not exist costs generate_obligations a query for its successors)."""
     prefix = f"p{number:02d}"
-    province_plan = Plan.objects.create(
-        code=f"{prefix}-synthetic",
-        title_vi=f"Kế hoạch tổng hợp {prefix} (dữ liệu benchmark)",
-        act=f"{number}/KH-UBND",
-        issued_on=plan.issued_on,
-        period_start=plan.period_start,
-        period_end=plan.period_end,
-        rules=plan.rules,
-    )
-    agencies = list(
-        Unit.objects.filter(plan=plan)
-        .exclude(kind__in=(UnitKind.DISTRICT, UnitKind.COMMUNE))
-        .order_by("parent_id", "id")
-    )
-    by_code: dict[str, Unit] = {}
-    for unit in agencies:  # parents come first: the province has no parent
-        parent = by_code.get(unit.parent.code) if unit.parent_id else None
-        by_code[unit.code] = Unit.objects.create(
-            plan=province_plan,
-            code=f"{prefix}-{unit.code}",
-            kind=unit.kind,
-            parent=parent,
-            name_vi=f"{unit.name_vi} ({prefix})",
-            valid_from=unit.valid_from,
-            valid_to=unit.valid_to,
-        )
-    districts = Unit.objects.bulk_create(
-        Unit(
-            plan=province_plan,
-            code=f"{prefix}-d{d:02d}",
-            kind=UnitKind.DISTRICT,
-            parent=by_code["ppc"],
-            name_vi=f"Ủy ban nhân dân huyện {d} ({prefix})",
-            valid_from=dt.date(2019, 1, 1),
-            valid_to=dt.date(2025, 6, 30),
-        )
-        for d in range(1, math.ceil(communes / COMMUNES_PER_DISTRICT) + 1)
-    )
-    commune_units = Unit.objects.bulk_create(
-        Unit(
-            plan=province_plan,
-            code=f"{prefix}-c{c:03d}",
-            kind=UnitKind.COMMUNE,
-            parent=districts[c % len(districts)],
-            name_vi=f"Xã {c} ({prefix})",
-            valid_from=dt.date(2019, 1, 1),
-        )
+
+    def own(code: str) -> str:
+        return f"{prefix}-{code}"
+
+    units = [
+        {
+            **unit,
+            "code": own(unit["code"]),
+            "parent": own(unit["parent"]) if unit.get("parent") else None,
+            "name_vi": f"{unit['name_vi']} ({prefix})",
+            "name_en": f"{unit.get('name_en', unit['name_vi'])} ({prefix})",
+            "official_code": None,  # the statistics office has no code for it
+            "valid_to": None,
+        }
+        for unit in source["units"]
+        if unit["kind"] not in (UnitKind.DISTRICT, UnitKind.COMMUNE)
+        and unit["valid_from"] <= source["plan"]["issued_on"]
+    ]
+    districts = [
+        own(f"d{d:02d}") for d in range(1, math.ceil(communes / COMMUNES_PER_DISTRICT) + 1)
+    ]
+    units += [
+        {
+            "code": code,
+            "kind": UnitKind.DISTRICT.value,
+            "parent": own("ppc"),
+            "name_vi": f"Ủy ban nhân dân huyện {d} ({prefix})",
+            "valid_from": dt.date(2019, 1, 1),
+        }
+        for d, code in enumerate(districts, 1)
+    ]
+    units += [
+        {
+            "code": own(f"c{c:03d}"),
+            "kind": UnitKind.COMMUNE.value,
+            "parent": districts[c % len(districts)],
+            "name_vi": f"Xã {c} ({prefix})",
+            "valid_from": dt.date(2019, 1, 1),
+            "classifications": [
+                {
+                    "area_class": ("I", "II", "III")[c % 3],
+                    "act": "861/QĐ-TTg",
+                    "valid_from": dt.date(2021, 1, 1),
+                    "valid_to": dt.date(2025, 12, 31),
+                }
+            ],
+        }
         for c in range(communes)
-    )
-    CommuneClassification.objects.bulk_create(
-        CommuneClassification(
-            commune=commune,
-            area_class=("I", "II", "III")[c % 3],
-            act="861/QĐ-TTg",
-            valid_from=dt.date(2021, 1, 1),
-            valid_to=dt.date(2025, 12, 31),
+    ]
+    obligations = []
+    for duty in source["obligations"]:
+        kinds = duty.get("unit_kinds", ())
+        named = [own(code) for code in duty.get("units", ())]
+        named += [unit["code"] for unit in units if unit["kind"] in kinds]
+        obligations.append(
+            {
+                **{key: value for key, value in duty.items() if key != "unit_kinds"},
+                "units": named,
+                "exclude": [own(code) for code in duty.get("exclude", ())],
+                "recipient": own(duty["recipient"]) if duty.get("recipient") else None,
+                "escalate_to": [
+                    {**step, "unit": own(step["unit"])} if "unit" in step else step
+                    for step in duty.get("escalate_to", ())
+                ],
+            }
         )
-        for c, commune in enumerate(commune_units)
+    return {
+        "plan": {
+            **source["plan"],
+            "code": own("synthetic"),
+            "title_vi": f"Kế hoạch tổng hợp {prefix} (dữ liệu benchmark)",
+            "title_en": f"Synthetic plan {prefix} (benchmark data)",
+            "act": f"{number}/KH-UBND",
+        },
+        "rules": source["rules"],
+        "roles": source["roles"],
+        "clauses": source["clauses"],
+        "units": [{k: v for k, v in unit.items() if v is not None} for unit in units],
+        "categories": source["categories"],
+        "funding_sources": source["funding_sources"],
+        "responsibilities": [
+            {**row, "unit": own(row["unit"])} if "unit" in row else row
+            for row in source["responsibilities"]
+        ],
+        "obligations": [{k: v for k, v in o.items() if v is not None} for o in obligations],
+        "successions": [],
+    }
+
+
+def add_synthetic_province(
+    source: dict, number: int, communes: int, *, folder: Path, seconds: dict[str, float]
+) -> Province:
+    """Write the province's plan file and load it with `loadplan`, as an operator would; then
+    one officer, supervisor and leader per agency and district. Adds to `seconds` the time of
+    the file (data and YAML) and of the load."""
+    mark = time.perf_counter()
+    data = synthetic_plan_data(source, number, communes)
+    path = folder / f"{data['plan']['code']}.yaml"
+    path.write_text(yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False))
+    loaded = time.perf_counter()
+    call_command("loadplan", str(path), verbosity=0)
+    seconds["synthetic_plan_files"] = seconds.get("synthetic_plan_files", 0) + loaded - mark
+    seconds["synthetic_loadplan"] = (
+        seconds.get("synthetic_loadplan", 0) + time.perf_counter() - loaded
     )
-    acting = [*by_code.values(), *districts]
-    users = _add_officers(acting)
+    plan = Plan.objects.get(code=data["plan"]["code"])
+    prefix = f"p{number:02d}-"
+    units = list(Unit.objects.filter(plan=plan).order_by("code"))
+    agencies = [u for u in units if u.kind not in (UnitKind.DISTRICT, UnitKind.COMMUNE)]
+    districts = [u for u in units if u.kind == UnitKind.DISTRICT]
     return Province(
-        units={code: unit.pk for code, unit in by_code.items()},
-        communes=[(commune.parent_id, commune.pk) for commune in commune_units],
-        users=users,
+        units={unit.code.removeprefix(prefix): unit.pk for unit in agencies},
+        communes=[(u.parent_id, u.pk) for u in units if u.kind == UnitKind.COMMUNE],
+        users=_add_officers([*agencies, *districts]),
+        plan_rows=_plan_rows(plan),
     )
 
 
@@ -307,7 +397,7 @@ def capture(pk: int, *, category: str, outcome: str, starts: list[dt.datetime]) 
 
 
 # Kinds of cell a clone fills in; every other cell is a constant of the template.
-REF, TIME, UNIT, USER, PERMISSION, ACTOR, DATE, YEAR = range(8)
+REF, TIME, UNIT, USER, PERMISSION, ACTOR, DATE, YEAR, PLAN_ROW = range(9)
 
 
 class _Compiler:
@@ -320,6 +410,10 @@ class _Compiler:
         self.slot_of_code = {request.district.code: "district", request.commune.code: "commune"}
         self.unit_code = dict(Unit.objects.values_list("id", "code"))
         self.username = dict(get_user_model().objects.values_list("id", "username"))
+        self.code_of = {
+            column: dict(model._default_manager.values_list("id", "code"))
+            for column, model in PLAN_COLUMNS.items()
+        }
 
     def slot(self, code: str) -> str:
         """The request's own district and commune are slots; provincial units go by code."""
@@ -343,6 +437,8 @@ class _Compiler:
             return REF, REFERENCES[name], self.local[REFERENCES[name]][value]
         if name in UNIT_COLUMNS:
             return UNIT, self.slot(self.unit_code[value]), None
+        if name in PLAN_COLUMNS:
+            return PLAN_ROW, (name, self.code_of[name][value]), None
         if name in USER_COLUMNS:
             code, role = self.username[value].rsplit(".", 1)
             return USER, self.slot(code), role
@@ -375,10 +471,12 @@ def _constant(value):
 
 @dataclass
 class _Target:
-    """Where one clone lands: its units by slot, its officers, its year and step times."""
+    """Where one clone lands: its units by slot, its officers, its plan's rows, its year and
+    step times."""
 
     units: dict[str, int]
     users: dict[tuple[int, str], int]
+    plan_rows: dict[tuple[str, str], int]
     year: int
     times: list[dt.datetime]
 
@@ -420,6 +518,8 @@ class Loader:
                         row[index] = a.replace(year=a.year + target.year - BENCH_YEAR)
                     elif kind == YEAR:
                         row[index] = target.year
+                    elif kind == PLAN_ROW:
+                        row[index] = target.plan_rows[a]
                     else:
                         row[index] = self._text(kind, units[a], b)
                 out.append(row)
@@ -534,7 +634,9 @@ def load_history(
                     outcome = rng.choices(list(outcomes), weights=list(outcomes.values()))[0]
                     template = by_key[category, outcome]
                     times = _timeline(rng, year, template.steps)
-                    loader.clone(template, _Target(units, province.users, year, times))
+                    loader.clone(
+                        template, _Target(units, province.users, province.plan_rows, year, times)
+                    )
         loader.flush()
     loader.finish()
     return loader.cloned
@@ -576,9 +678,15 @@ def generate(
 
     mark = time.perf_counter()
     provinces = [plan_province(plan)]
-    for number, communes in enumerate(scale.synthetic_communes(len(provinces[0].communes)), 2):
-        with transaction.atomic():
-            provinces.append(add_synthetic_province(plan, number, communes))
+    source = read_source(plan)
+    # On BENCH_DAY: after each load, open tasks of units ended by "today" would move on.
+    with bench_clock(), tempfile.TemporaryDirectory(prefix="bench-plans-") as folder:
+        for number, communes in enumerate(scale.synthetic_communes(len(provinces[0].communes)), 2):
+            with transaction.atomic():
+                province = add_synthetic_province(
+                    source, number, communes, folder=Path(folder), seconds=seconds
+                )
+            provinces.append(province)
     seconds["synthetic_provinces"] = time.perf_counter() - mark
 
     mark = time.perf_counter()

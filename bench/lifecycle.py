@@ -51,11 +51,13 @@ class Cast:
         """Read the plan's cast and, per district with target communes, its communes."""
         members = get_user_model().objects.filter(memberships__unit__plan=plan).distinct()
         users = {u.username: u for u in members}
-        categories = {c.code: c for c in Category.objects.all()}
+        categories = {c.code: c for c in Category.objects.filter(plan=plan)}
         reviewers = {
             code: [
                 users[f"{actor.unit.code}.{actor.role}"]
-                for actor in actors_for(process=PROCESS, step="review", on=on, category_code=code)
+                for actor in actors_for(
+                    process=PROCESS, step="review", on=on, category_code=code, plan=plan
+                )
             ]
             for code in categories
         }
@@ -66,7 +68,7 @@ class Cast:
             users=users,
             reviewers=reviewers,
             categories=categories,
-            funding_source=FundingSource.objects.get(code="donor_pledge"),
+            funding_source=FundingSource.objects.get(plan=plan, code="donor_pledge"),
             districts=dict(sorted(districts.items())),
         )
 

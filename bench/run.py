@@ -19,7 +19,6 @@ from .database import Server, scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-PLAN_FILE = ROOT / "agencies" / "plans" / "ninh-thuan-372.yaml"
 # A quick run makes templates of two categories only: one reviewed in parallel, one not.
 QUICK_CATEGORIES = ("nutrition", "health")
 
@@ -105,7 +104,7 @@ def run(args: argparse.Namespace) -> dict:
 
         from agencies.models import Plan
 
-        from .generator import CONSOLIDATED_YEAR, PROVINCIAL_YEAR, Scale, generate
+        from .generator import CONSOLIDATED_YEAR, PLAN_FILE, PROVINCIAL_YEAR, Scale, generate
         from .scenarios import consolidation, inbox, overdue, throughput
 
         print(f"bench: database {database}, scale {args.scale}", flush=True)

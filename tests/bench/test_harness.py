@@ -9,6 +9,7 @@ import json
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.models import F
 from django.test import Client
 from django.test.utils import modify_settings
 from viewflow.workflow.models import Task
@@ -30,6 +31,7 @@ from bench.workers import run_workers
 from workflows.aid_requests import services
 from workflows.aid_requests.models import AidRequest, Status
 from workflows.core.selectors import actionable_tasks
+from workflows.reporting.models import Obligation
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +56,7 @@ def test_generator_clones_service_made_requests_into_every_province(generated):
     assert generated.counts["tasks"] > 10 * generated.counts["aid_requests"]
     synthetic = Plan.objects.get(code="p02-synthetic")
     request = AidRequest.objects.filter(district__plan=synthetic).order_by("pk").first()
+    assert request.category.plan == synthetic  # the province's own category, same code
     tasks = Task.objects.filter(process_id=request.process_id, flow_task_type="HUMAN")
     assert tasks.exists()
     for task in tasks:  # owners and actors belong to the clone's own province
@@ -85,6 +88,29 @@ def test_a_cloned_open_request_goes_on_through_the_services(generated):
         )
     cloned.refresh_from_db()
     assert cloned.status == Status.CONSOLIDATED
+
+
+def test_a_synthetic_province_is_a_loaded_plan_that_routes_its_own_requests(generated):
+    synthetic = Plan.objects.get(code="p02-synthetic")
+    assert synthetic.checksum and synthetic.changes.filter(entity="responsibility").exists()
+    cloned = (
+        AidRequest.objects.filter(district__plan=synthetic, status=Status.ACCEPTED)
+        .order_by("pk")
+        .first()
+    )
+    with bench_clock():
+        dolisa = get_user_model().objects.get(username="p02-dolisa.officer")
+        services.consolidate(
+            user=dolisa,
+            request_id=cloned.pk,
+            funding_source=synthetic.funding_sources.get(code="donor_pledge"),
+            resolution="justified",
+            note="kiểm tra",
+        )
+    waiting = Task.objects.get(
+        process_id=cloned.process_id, flow_task_type="HUMAN", status__in=("NEW", "ASSIGNED")
+    )
+    assert waiting.owner_permission == "agencies.act.p02-dolisa.leader"  # approve (IV.1.a)
 
 
 def test_counting_separates_transaction_control(plan):
@@ -131,6 +157,9 @@ def test_p2_measures_an_officers_first_page(generated):
 
 def test_duties_for_every_province_and_p3_p4_measure_them(generated):
     duties = generated.duties
+    owed = Obligation.objects.filter(unit__plan__code="p02-synthetic")
+    assert owed.exists() and not owed.exclude(definition__plan__code="p02-synthetic").exists()
+    assert not Obligation.objects.exclude(definition__plan=F("unit__plan")).exists()
     assert duties["plan_duties"] > 0 and duties["bench_monthly_duties"] > duties["plan_duties"]
     assert 0 < duties["overdue"] < generated.counts["obligations"]
     assert duties["reports"][CONSOLIDATED_YEAR] > duties["reports"][PROVINCIAL_YEAR] > 0
