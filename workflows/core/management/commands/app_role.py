@@ -24,7 +24,7 @@ def privilege_statements(role: str) -> list[str]:
     audit = AuditEvent._meta.db_table
     migrations = MigrationRecorder.Migration._meta.db_table
     tables = connection.introspection.django_table_names(only_existing=True)
-    rows = sorted(set(tables) - {audit})
+    rows = sorted(set(tables) - {audit, migrations})
     quoted = quote_role(role)
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_schema()")
