@@ -330,8 +330,9 @@ class _Loader:
         """Units a generation at a time (parents first: at the top, those whose parent is none or
         another plan's unit), then the communes' classifications."""
         stored = list(Unit.objects.filter(plan=self.plan))
-        # Units of other plans, which this one may name (they are checked to exist on parsing).
-        units: dict[str, Unit] = {unit.code: unit for unit in Unit.objects.exclude(plan=self.plan)}
+        # Units of other plans that this one names (checked to exist when the file was parsed).
+        others = Unit.objects.exclude(plan=self.plan).filter(code__in=_named_units(self.file))
+        units: dict[str, Unit] = {unit.code: unit for unit in others}
         own = {spec.code for spec in self.file.units}
         generation = [spec for spec in self.file.units if spec.parent not in own]
         while generation:
@@ -502,6 +503,18 @@ class _Loader:
             kept,
             ("predecessor", "successor", "effective_on"),
         )
+
+
+def _named_units(plan_file: PlanFile) -> set[str]:
+    """Every unit code the file names: parents, matrix rows, duties, escalations, successions."""
+    named = {spec.parent for spec in plan_file.units}
+    named |= {spec.unit for spec in plan_file.responsibilities}
+    for duty in plan_file.obligations:
+        named |= {*duty.units, *duty.exclude, duty.recipient}
+        named |= {escalation.unit for escalation in duty.escalate_to}
+    for succession in plan_file.successions:
+        named |= {succession.predecessor, succession.successor}
+    return {code for code in named if code is not None}
 
 
 def _after(item: _Wanted) -> dict[str, Any]:
