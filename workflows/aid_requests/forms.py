@@ -8,12 +8,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Category, FundingSource, Unit
-from agencies.selectors import target_communes, today
+from agencies.selectors import plans_in_force, target_communes, today
+from workflows.core.bounds import LAST_YEAR, MAX_COUNT, MAX_LINES, MAX_VND, grouped
 from workflows.core.forms import MultipleFileField
 
 from .models import AidRequest
 from .selectors import drafting_units
-from .services import Line, RequestInput
+from .services import Line, RequestInput, line_total_error
 
 
 class RequestForm(forms.Form):
@@ -22,10 +23,16 @@ class RequestForm(forms.Form):
     district = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("District"))
     commune = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("Commune"))
     category = forms.ModelChoiceField(queryset=Category.objects.all(), label=_("Support category"))
-    year = forms.IntegerField(label=_("Year"), min_value=2019, max_value=2100)
-    children_preschool = forms.IntegerField(label=_("Preschool children"), min_value=0, initial=0)
-    children_primary = forms.IntegerField(label=_("Primary pupils"), min_value=0, initial=0)
-    children_other = forms.IntegerField(label=_("Other children"), min_value=0, initial=0)
+    year = forms.IntegerField(label=_("Year"), min_value=2019, max_value=LAST_YEAR)
+    children_preschool = forms.IntegerField(
+        label=_("Preschool children"), min_value=0, max_value=MAX_COUNT, initial=0
+    )
+    children_primary = forms.IntegerField(
+        label=_("Primary pupils"), min_value=0, max_value=MAX_COUNT, initial=0
+    )
+    children_other = forms.IntegerField(
+        label=_("Other children"), min_value=0, max_value=MAX_COUNT, initial=0
+    )
     ethnic_breakdown = forms.CharField(
         label=_("Ethnic breakdown (optional), one group per line: Raglai: 30"),
         required=False,
@@ -41,10 +48,20 @@ class RequestForm(forms.Form):
         districts = drafting_units(user)
         district_field = cast(forms.ModelChoiceField, self.fields["district"])
         district_field.queryset = Unit.objects.filter(pk__in=[d.pk for d in districts])
+        # What the plans in force today offer, and what an older draft already names.
+        plans = plans_in_force(today())
         communes = Unit.objects.none()
         for district in districts:
-            communes = communes | target_communes(district=district)
-        cast(forms.ModelChoiceField, self.fields["commune"]).queryset = communes
+            for plan in plans:
+                communes = communes | target_communes(district=district, plan=plan)
+        named = (self.initial or {}).get("commune")
+        if named is not None:
+            communes = communes | Unit.objects.filter(pk=getattr(named, "pk", named))
+        cast(forms.ModelChoiceField, self.fields["commune"]).queryset = communes.distinct()
+        categories = Category.objects.filter(plan__in=plans)
+        if (category := (self.initial or {}).get("category")) is not None:
+            categories = categories | Category.objects.filter(pk=getattr(category, "pk", category))
+        cast(forms.ModelChoiceField, self.fields["category"]).queryset = categories.distinct()
         if len(districts) == 1:
             self.fields["district"].initial = districts[0]
         self.fields["year"].initial = today().year
@@ -56,9 +73,16 @@ class RequestForm(forms.Form):
             if not raw.strip():
                 continue
             name, sep, count = raw.rpartition(":")
-            if not sep or not name.strip() or not count.strip().isdigit():
+            count = count.strip()
+            # ASCII digits: "²" is a digit to isdigit() and not a number to int().
+            if not sep or not name.strip() or not (count.isascii() and count.isdigit()):
                 raise forms.ValidationError(_("Write one group per line, e.g. “Raglai: 30”."))
-            breakdown[name.strip()] = int(count)
+            digits = count.lstrip("0") or "0"
+            if len(digits) > len(str(MAX_COUNT)) or int(digits) > MAX_COUNT:
+                raise forms.ValidationError(
+                    _("A group counts at most %(max)s children.") % {"max": grouped(MAX_COUNT)}
+                )
+            breakdown[name.strip()] = int(digits)
         return breakdown
 
     def to_input(self, lines: list[Line]) -> RequestInput:
@@ -79,11 +103,27 @@ class RequestForm(forms.Form):
 
 class LineForm(forms.Form):
     item = forms.CharField(label=_("Item"), max_length=255)
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
-    unit_cost = forms.IntegerField(label=_("Unit cost (VND)"), min_value=1)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_COUNT)
+    unit_cost = forms.IntegerField(label=_("Unit cost (VND)"), min_value=1, max_value=MAX_VND)
+
+    def clean(self):
+        """A line's total is an amount too: it stays under the ceiling of one (bounds.MAX_VND)."""
+        data = super().clean() or {}
+        quantity, unit_cost = data.get("quantity"), data.get("unit_cost")
+        if quantity and unit_cost and quantity * unit_cost > MAX_VND:
+            self.add_error("unit_cost", line_total_error())
+        return data
 
 
-LineFormSet = forms.formset_factory(LineForm, extra=3, min_num=1, validate_min=True)
+LineFormSet = forms.formset_factory(
+    LineForm,
+    extra=3,
+    min_num=1,
+    validate_min=True,
+    max_num=MAX_LINES,
+    absolute_max=MAX_LINES,
+    validate_max=True,
+)
 
 
 def lines_from(formset) -> list[Line]:
@@ -100,7 +140,10 @@ def lines_from(formset) -> list[Line]:
 
 class ReviewForm(forms.Form):
     assessed_total = forms.IntegerField(
-        label=_("Assessed amount (VND), if lower"), min_value=0, required=False
+        label=_("Assessed amount (VND), if lower"),
+        min_value=0,
+        max_value=MAX_VND,
+        required=False,
     )
     reason = forms.CharField(
         label=_("Reason for a lower amount"),
@@ -118,7 +161,9 @@ class ConsolidateForm(forms.Form):
         choices=[("", "—"), *AidRequest.OverlapResolution.choices],
         required=False,
     )
-    reduced_total = forms.IntegerField(label=_("Reduced amount (VND)"), min_value=1, required=False)
+    reduced_total = forms.IntegerField(
+        label=_("Reduced amount (VND)"), min_value=1, max_value=MAX_VND, required=False
+    )
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -126,6 +171,8 @@ class ConsolidateForm(forms.Form):
 
 class DeliveryForm(forms.Form):
     delivered_on = forms.DateField(label=_("Delivered on (dd/mm/yyyy)"))
-    children_reached = forms.IntegerField(label=_("Children reached"), min_value=1)
+    children_reached = forms.IntegerField(
+        label=_("Children reached"), min_value=1, max_value=MAX_COUNT
+    )
     note = forms.CharField(label=_("Items delivered"), widget=forms.Textarea(attrs={"rows": 2}))
     evidence = MultipleFileField(label=_("Evidence"))

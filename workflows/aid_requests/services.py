@@ -15,6 +15,15 @@ from django.utils.translation import gettext as _
 from agencies.models import Category, FundingSource, Unit
 from agencies.selectors import target_communes, today
 from workflows.core.attachments import Uploads, attach
+from workflows.core.bounds import (
+    MAX_COUNT,
+    MAX_LINES,
+    MAX_VND,
+    grouped,
+    out_of_range,
+    too_long,
+    too_many_lines,
+)
 from workflows.core.errors import PermissionDenied, RuleViolation
 from workflows.core.selectors import open_tasks
 from workflows.core.transitions import STAY, Door, StepContext, start
@@ -59,18 +68,33 @@ def validate_request(data: RequestInput, *, on: dt.date) -> None:
             _("The year must be within the plan period %(a)s–%(b)s.")
             % {"a": plan.period_start, "b": plan.period_end}
         )
-    if data.commune.parent_id != data.district.pk:
+    # The drafting unit is a district for its communes, or (after 2025) the commune itself.
+    if data.district.pk not in (data.commune.pk, data.commune.parent_id):
         errors.setdefault("commune", []).append(_("The commune is not in this district."))
-    elif not target_communes(district=data.district, on=on).filter(pk=data.commune.pk).exists():
+    elif (
+        not target_communes(district=data.district, on=on, plan=plan)
+        .filter(pk=data.commune.pk)
+        .exists()
+    ):
         errors.setdefault("commune", []).append(
             _("The commune is not a target commune on %(day)s.") % {"day": on.strftime("%d/%m/%Y")}
         )
     counts = (data.children_preschool, data.children_primary, data.children_other)
-    if any(c < 0 for c in counts) or sum(counts) < 1:
+    fields = ("children_preschool", "children_primary", "children_other")
+    for field, count in zip(fields, counts, strict=True):
+        if problem := out_of_range(count, high=MAX_COUNT):
+            errors.setdefault(field, []).append(problem)
+    counted = not any(field in errors for field in fields)  # else they do not add up
+    if counted and sum(counts) < 1:
         errors.setdefault("children_preschool", []).append(
             _("At least one child must be supported.")
         )
-    if data.ethnic_breakdown and sum(data.ethnic_breakdown.values()) > sum(counts):
+    breakdown = data.ethnic_breakdown or {}
+    if any(out_of_range(count, high=MAX_COUNT) for count in breakdown.values()):
+        errors.setdefault("ethnic_breakdown", []).append(
+            _("A group counts at most %(max)s children.") % {"max": grouped(MAX_COUNT)}
+        )
+    elif counted and sum(breakdown.values()) > sum(counts):
         errors.setdefault("ethnic_breakdown", []).append(
             _("The ethnic breakdown counts more children than the request.")
         )
@@ -78,6 +102,8 @@ def validate_request(data: RequestInput, *, on: dt.date) -> None:
         errors.setdefault("justification", []).append(_("A justification is required."))
     if not data.lines:
         errors.setdefault("lines", []).append(_("Add at least one line item."))
+    elif len(data.lines) > MAX_LINES:
+        errors.setdefault("lines", []).append(too_many_lines())
     for line in data.lines:
         if not isinstance(line.quantity, int) or not isinstance(line.unit_cost, int):
             errors.setdefault("lines", []).append(_("Amounts are whole numbers of VND."))
@@ -85,10 +111,30 @@ def validate_request(data: RequestInput, *, on: dt.date) -> None:
             errors.setdefault("lines", []).append(
                 _("Quantity and unit cost must be greater than zero.")
             )
+        elif line.quantity > MAX_COUNT or line.unit_cost > MAX_VND:
+            errors.setdefault("lines", []).append(
+                _("A quantity is at most %(count)s and a unit cost at most %(vnd)s VND.")
+                % {"count": grouped(MAX_COUNT), "vnd": grouped(MAX_VND)}
+            )
+        elif line.quantity * line.unit_cost > MAX_VND:
+            errors.setdefault("lines", []).append(line_total_error())
         if not line.item.strip():
             errors.setdefault("lines", []).append(_("Every line needs an item."))
+        elif problem := too_long(AidRequestLine, "item", line.item):
+            errors.setdefault("lines", []).append(problem)
+    if not errors and total_of(data.lines) > MAX_VND:
+        errors.setdefault("lines", []).append(
+            _("The request's total is at most %(max)s VND.") % {"max": grouped(MAX_VND)}
+        )
     if errors:
         raise ValidationError(errors)
+
+
+def line_total_error() -> str:
+    """Why a line's quantity × unit cost cannot be stored (bounds.MAX_VND)."""
+    return _("A line's total (quantity × unit cost) is at most %(max)s VND.") % {
+        "max": grouped(MAX_VND)
+    }
 
 
 def total_of(lines: Iterable[Line]) -> int:
@@ -353,6 +399,8 @@ def record_delivery(
             errors["delivered_on"] = _("The delivery date cannot be in the future.")
         if children_reached < 1:
             errors["children_reached"] = _("At least one child must have been reached.")
+        elif problem := out_of_range(children_reached, low=1, high=MAX_COUNT):
+            errors["children_reached"] = problem
         if errors:
             raise ValidationError(errors)
         attach(

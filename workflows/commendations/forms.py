@@ -5,12 +5,16 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from workflows.core.bounds import FIRST_YEAR, LAST_YEAR, MAX_VND
+
 from .models import NomineeKind
-from .services import MAX_VALUE_VND, Nomination
+from .services import Nomination
 
 
 class NominationForm(forms.Form):
-    year = forms.IntegerField(label=_("Year of the contribution"))
+    year = forms.IntegerField(
+        label=_("Year of the contribution"), min_value=FIRST_YEAR, max_value=LAST_YEAR
+    )
     nominee_name = forms.CharField(label=_("Nominee"), max_length=255)
     nominee_kind = forms.ChoiceField(label=_("Kind of nominee"), choices=NomineeKind.choices)
     contribution = forms.CharField(
@@ -19,7 +23,7 @@ class NominationForm(forms.Form):
         help_text=_("What the nominee gave or mobilised for children, and where."),
     )
     value_vnd = forms.IntegerField(
-        label=_("Value (VND)"), min_value=0, max_value=MAX_VALUE_VND, initial=0
+        label=_("Value (VND)"), min_value=0, max_value=MAX_VND, initial=0
     )
 
     def nomination(self) -> Nomination:

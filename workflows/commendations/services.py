@@ -13,15 +13,13 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Plan
 from agencies.selectors import today
+from workflows.core.bounds import MAX_VND, grouped, out_of_range, too_long
 from workflows.core.errors import PermissionDenied
 from workflows.core.transitions import Door, StepContext, start
 
 from .models import Commendation, NomineeKind
 
 DOOR = Door(Commendation)
-
-# Above any contribution a province records (a thousand trillion VND), below the column's limit.
-MAX_VALUE_VND = 10**15
 
 
 @dataclass(frozen=True)
@@ -41,16 +39,18 @@ def validate_nomination(data: Nomination, *, plan: Plan) -> None:
     errors: dict[str, str] = {}
     if not data.nominee_name.strip():
         errors["nominee_name"] = _("Name the agency, organisation, business or person.")
+    elif problem := too_long(Commendation, "nominee_name", data.nominee_name.strip()):
+        errors["nominee_name"] = problem
     if data.nominee_kind not in NomineeKind.values:
         errors["nominee_kind"] = _("Choose a kind of nominee.")
     if not data.contribution.strip():
         errors["contribution"] = _("Say what the nominee contributed or mobilised.")
-    if not 0 <= data.value_vnd <= MAX_VALUE_VND:
+    if out_of_range(data.value_vnd, high=MAX_VND):
         errors["value_vnd"] = _("The value must be between 0 and %(max)s VND.") % {
-            "max": f"{MAX_VALUE_VND:,}".replace(",", ".")
+            "max": grouped(MAX_VND)
         }
     last = min(plan.period_end, today().year)
-    if not plan.period_start <= data.year <= last:
+    if out_of_range(data.year, low=plan.period_start, high=last):
         errors["year"] = _("The year must be between %(first)d and %(last)d.") % {
             "first": plan.period_start,
             "last": last,
@@ -127,6 +127,8 @@ def approve(
         errors = {}
         if not number:
             errors["decision_number"] = _("Give the number of the decision.")
+        elif problem := too_long(Commendation, "decision_number", number):
+            errors["decision_number"] = problem
         if decision_date > today():
             errors["decision_date"] = _("The decision cannot be dated in the future.")
         elif decision_date.year < commendation.year:

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Category, FundingSource, ObligationDefinition, Unit, UnitKind
+from workflows.core.bounds import FIRST_YEAR, LAST_YEAR, MAX_COUNT, MAX_LINES, MAX_VND
 from workflows.core.forms import MultipleFileField, ReasonForm
 
 from .selectors import places_of, reporting_kinds
@@ -20,28 +21,38 @@ class ReportForm(forms.Form):
     narrative = forms.CharField(
         label=_("Narrative"), required=False, widget=forms.Textarea(attrs={"rows": 8})
     )
-    activities_held = forms.IntegerField(label=_("Activities held"), min_value=0, initial=0)
+    activities_held = forms.IntegerField(
+        label=_("Activities held"), min_value=0, max_value=MAX_COUNT, initial=0
+    )
     attachments = MultipleFileField(label=_("Attachments (PDF, images, Office files ≤ 10 MB)"))
 
 
 class ResourceForm(forms.Form):
     source = forms.ModelChoiceField(queryset=FundingSource.objects.all(), label=_("Source"))
-    cash_vnd = forms.IntegerField(label=_("Cash (VND)"), min_value=0, required=False)
-    in_kind_vnd = forms.IntegerField(label=_("In-kind value (VND)"), min_value=0, required=False)
+    cash_vnd = forms.IntegerField(
+        label=_("Cash (VND)"), min_value=0, max_value=MAX_VND, required=False
+    )
+    in_kind_vnd = forms.IntegerField(
+        label=_("In-kind value (VND)"), min_value=0, max_value=MAX_VND, required=False
+    )
 
 
 class ChildrenForm(forms.Form):
     category = forms.ModelChoiceField(queryset=Category.objects.all(), label=_("Category"))
     commune = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("Commune"))
-    children = forms.IntegerField(label=_("Children supported"), min_value=1)
+    children = forms.IntegerField(label=_("Children supported"), min_value=1, max_value=MAX_COUNT)
 
     def __init__(self, *args, communes, **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["commune"]).queryset = communes
 
 
-ResourceFormSet = forms.formset_factory(ResourceForm, extra=3)
-ChildrenFormSet = forms.formset_factory(ChildrenForm, extra=5)
+ResourceFormSet = forms.formset_factory(
+    ResourceForm, extra=3, max_num=MAX_LINES, absolute_max=MAX_LINES, validate_max=True
+)
+ChildrenFormSet = forms.formset_factory(
+    ChildrenForm, extra=5, max_num=MAX_LINES, absolute_max=MAX_LINES, validate_max=True
+)
 
 
 def children_formset(data, *, unit: Unit, initial=None):
@@ -102,7 +113,7 @@ class WaiveForm(ReasonForm):
 class DashboardForm(forms.Form):
     """The dashboard's period, and the kind of unit and duty when asked (V.2)."""
 
-    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    year = forms.IntegerField(label=_("Year"), min_value=FIRST_YEAR, max_value=LAST_YEAR)
     kind = forms.ChoiceField(label=_("Kind of unit"), required=False)
     definition = forms.ModelChoiceField(
         queryset=ObligationDefinition.objects.all(),
