@@ -1,8 +1,10 @@
 """Vietnamese first: the interface language is Vietnamese unless the user picked another one.
-Permissions-Policy on every response; a cap on the size of a request's body."""
+Permissions-Policy on every response; a cap on the size of a request's body; a page, not an
+empty body, for a method a view refuses."""
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
@@ -73,3 +75,20 @@ class RequestSizeLimitMiddleware:
                 content_type="text/plain; charset=utf-8",
             )
         return self.get_response(request)
+
+
+class MethodNotAllowedPageMiddleware:
+    """Django's require_http_methods answers a GET on a POST-only action with an empty 405;
+    the user gets the site's 405 page instead (templates/405.html), Allow header kept."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or response.streaming or response.content:
+            return response
+        page = render(request, "405.html", status=405)
+        if "Allow" in response.headers:
+            page.headers["Allow"] = response.headers["Allow"]
+        return page

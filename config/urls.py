@@ -1,7 +1,10 @@
-"""URL map: accounts, admin, language switch, health check and the process apps."""
+"""URL map: accounts, admin, language switch, health check, the favicon and the process
+apps. Errors use Django's default handlers, which render templates/400|403|404|500.html."""
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from agencies.views import HomeView
 from config.health import health
@@ -10,6 +13,8 @@ from config.security import ThrottledPasswordResetView
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("health/", health, name="health"),
+    # browsers ask for /favicon.ico whatever the page says; whitenoise serves the file
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.ico")), name="favicon"),
     # Django's reset form, throttled; the other account pages as Django ships them
     path(
         "accounts/password_reset/",

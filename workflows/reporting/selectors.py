@@ -22,7 +22,14 @@ from agencies.models import (
     Succession,
     Unit,
 )
-from agencies.selectors import actors_for, memberships_of, successors_of, today, units_for_user
+from agencies.selectors import (
+    actors_for,
+    current_memberships,
+    memberships_of,
+    successors_of,
+    today,
+    units_for_user,
+)
 from workflows.core.errors import PermissionDenied
 from workflows.core.models import Notification
 from workflows.core.permissions import require_actor
@@ -355,8 +362,17 @@ def oversees(user, unit: Unit) -> bool:
 
 def can_oversee(user) -> bool:
     """The dashboard is for units that follow up on every unit's reporting (V.2: DOLISA, the
-    PPC) and for supervisors, each over what oversight_scope gives."""
-    return oversight_scope(user).exists()
+    PPC) and for supervisors, each over what oversight_scope gives. Either makes that scope
+    hold at least their own unit, so today's memberships and the matrix answer without
+    building it: the menu asks on every page."""
+    if user.is_superuser:
+        return True
+    memberships = current_memberships(user)
+    named = _named_for_oversight(today()) if memberships else set()
+    return any(
+        (m.unit_id, m.role.code) in named or m.role.code == supervisor_role(m.unit)
+        for m in memberships
+    )
 
 
 # --- supervisor dashboard ---------------------------------------------------------------
