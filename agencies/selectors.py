@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -14,6 +15,7 @@ from .models import (
     AreaClass,
     CommuneClassification,
     Membership,
+    ObligationDefinition,
     Plan,
     Responsibility,
     Succession,
@@ -66,6 +68,47 @@ def current_memberships(user) -> list[Membership]:
         memo = (day, list(rows))
         setattr(user, _MEMO, memo)
     return memo[1]
+
+
+@dataclass(frozen=True)
+class EndedRole:
+    """A role the user held and holds no more: when it ended and who carries its work today."""
+
+    membership: Membership
+    successors: list[Unit]  # the units holding the ended unit's work (empty: it still exists)
+    holders: list[Any]  # who holds the unit and role today (of the unit or its successors)
+
+
+def ended_roles(user, *, on: dt.date | None = None) -> list[EndedRole]:
+    """The user's memberships that have ended and that no current one continues (same unit
+    and role), latest first, each with the units and people that took over its work."""
+    day = on or today()
+    current = {(m.unit_id, m.role_id) for m in memberships_of(user, on=day)}
+    ended = (
+        Membership.objects.filter(user=user, valid_to__lt=day)
+        .select_related("unit", "role")
+        .order_by("-valid_to", "unit__code")
+    )
+    found: list[EndedRole] = []
+    seen: set[tuple[int, int]] = set()
+    for membership in ended:
+        key = (membership.unit_id, membership.role_id)
+        if key in current or key in seen:
+            continue
+        seen.add(key)
+        unit = membership.unit
+        successors = [] if unit.is_valid_on(day) else successors_of(unit, on=day)
+        acting = successors or [unit]
+        holders = [
+            m.user
+            for m in Membership.objects.valid_on(day)
+            .filter(unit__in=acting, role=membership.role, user__is_active=True)
+            .exclude(user=user)
+            .select_related("user")
+            .order_by("unit__code", "user__username")[:5]
+        ]
+        found.append(EndedRole(membership, successors, holders))
+    return found
 
 
 def forget_memberships(user) -> None:
@@ -208,6 +251,30 @@ def plans_in_force(day: dt.date | None = None) -> list[Plan]:
     """Plans whose period includes the day's year: new work is started under these."""
     year = (day or today()).year
     return list(Plan.objects.filter(period_start__lte=year, period_end__gte=year))
+
+
+def plan_area(plan: Plan) -> set[int] | None:
+    """Ids of the units that a plan's kind-wide duties reach: the provinces it defines or names
+    (matrix rows, duties, recipients) and every unit under them, so that two provinces' plans
+    side by side owe each other nothing. None (no limit) for a plan that names no province."""
+    named = Q(plan=plan) | Q(responsibilities__plan=plan) | Q(obligation_definitions__plan=plan)
+    recipients = ObligationDefinition.objects.filter(plan=plan).values("recipient")
+    provinces = set(
+        Unit.objects.filter(named | Q(pk__in=recipients), kind=UnitKind.PROVINCE).values_list(
+            "pk", flat=True
+        )
+    )
+    if not provinces:
+        return None
+    area, generation = set(provinces), list(provinces)
+    while generation:
+        generation = list(
+            Unit.objects.filter(parent_id__in=generation)
+            .exclude(pk__in=area)
+            .values_list("pk", flat=True)
+        )
+        area.update(generation)
+    return area
 
 
 def target_communes(
