@@ -76,6 +76,16 @@ class Obligation(models.Model):
         related_name="reporting_obligations",
         verbose_name=_("unit"),
     )
+    # A duty a unit owes because it took over the work of one that ended in the period (a
+    # former district's yearly report, owed by the communes that succeeded it).
+    took_over_from = models.ForeignKey(
+        "agencies.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("took over from"),
+    )
     year = models.PositiveSmallIntegerField(_("period"))
     due_on = models.DateField(_("due before"), help_text=_("day D of “trước ngày D”"))
     due_at = models.DateTimeField(_("late from"))
@@ -90,8 +100,15 @@ class Obligation(models.Model):
         ordering = ["year", "due_on", "unit__code"]
         constraints = [
             models.UniqueConstraint(
-                fields=["definition", "unit", "year"], name="one_obligation_per_unit_period"
-            )
+                fields=["definition", "unit", "year"],
+                condition=Q(took_over_from__isnull=True),
+                name="one_obligation_per_unit_period",
+            ),
+            models.UniqueConstraint(
+                fields=["definition", "unit", "year", "took_over_from"],
+                condition=Q(took_over_from__isnull=False),
+                name="one_taken_over_obligation_per_unit_period",
+            ),
         ]
         indexes = [
             models.Index(fields=["year", "definition"]),
@@ -103,7 +120,8 @@ class Obligation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.definition.name} {self.year} · {self.unit.name}"
+        taken_over = f" ({self.took_over_from.name})" if self.took_over_from else ""
+        return f"{self.definition.name} {self.year} · {self.unit.name}{taken_over}"
 
     def get_absolute_url(self) -> str:
         return reverse("reporting:obligation", args=[self.pk])

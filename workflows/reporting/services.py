@@ -13,8 +13,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from agencies.models import Category, FundingSource, ObligationDefinition, Unit
-from agencies.selectors import successors_of, today
+from agencies.selectors import plan_area, successors_of, today
 from workflows.core.attachments import Uploads, attach
+from workflows.core.bounds import (
+    MAX_COUNT,
+    MAX_LINES,
+    MAX_VND,
+    grouped,
+    out_of_range,
+    too_many_lines,
+)
 from workflows.core.errors import Conflict, PermissionDenied, RuleViolation
 from workflows.core.transitions import Door, StepContext, lock_process, start
 
@@ -55,13 +63,21 @@ def generate_obligations() -> int:
     new duty but keeps its old ones (IV.12.a–b, V.1, IV.1.đ). Returns how many were created."""
     horizon = dt.date(today().year + 1, 12, 31)
     created = 0
-    definitions = ObligationDefinition.objects.prefetch_related("units", "excluded_units")
+    definitions = ObligationDefinition.objects.select_related("plan").prefetch_related(
+        "units", "excluded_units"
+    )
+    areas: dict[int, set[int] | None] = {}
     for definition in definitions:
+        if definition.plan_id not in areas:
+            areas[definition.plan_id] = plan_area(definition.plan)
+        area = areas[definition.plan_id]
         periods = _periods(definition)
         named_units = list(definition.units.all())
         excluded = [unit.pk for unit in definition.excluded_units.all()]
         existing = set(
-            Obligation.objects.filter(definition=definition).values_list("unit_id", "year")
+            Obligation.objects.filter(definition=definition).values_list(
+                "unit_id", "year", "took_over_from_id"
+            )
         )
         rows = []
         for year in periods:
@@ -76,25 +92,60 @@ def generate_obligations() -> int:
                 for holder in successors_of(unit, on=due_on, duty=definition.code)
             }
             units = Unit.objects.valid_on(due_on).exclude(pk__in=excluded)
-            units = (
-                units.filter(pk__in=named)
-                if named_units
-                else units.filter(kind__in=definition.unit_kinds)
-            )
+            if named_units:
+                units = units.filter(pk__in=named)
+            else:  # a kind-wide duty is owed within the plan's provinces only
+                units = units.filter(kind__in=definition.unit_kinds)
+                units = units if area is None else units.filter(pk__in=area)
+            owing: list[tuple[int, int | None]] = [
+                (unit_id, None) for unit_id in units.values_list("pk", flat=True)
+            ]
+            if not named_units:
+                owing += _taken_over(
+                    definition, year=year, due_on=due_on, excluded=excluded, area=area
+                )
             rows += [
                 Obligation(
                     definition=definition,
                     unit_id=unit_id,
+                    took_over_from_id=predecessor_id,
                     year=year,
                     due_on=due_on,
                     due_at=due_moment(due_on),
                 )
-                for unit_id in units.values_list("pk", flat=True)
-                if (unit_id, year) not in existing
+                for unit_id, predecessor_id in owing
+                if (unit_id, year, predecessor_id) not in existing
             ]
         Obligation.objects.bulk_create(rows, ignore_conflicts=True)
         created += len(rows)
     return created
+
+
+def _taken_over(
+    definition: ObligationDefinition,
+    *,
+    year: int,
+    due_on: dt.date,
+    excluded: list[int],
+    area: set[int] | None,
+) -> list[tuple[int, int]]:
+    """(successor, predecessor) for each unit of the duty's kinds that existed in the year but
+    ended before the due day: its successors for the duty owe the year's work in its stead
+    (a former district's 2025 report, owed by the new communes from 01/07/2025)."""
+    ended = Unit.objects.filter(
+        kind__in=definition.unit_kinds,
+        valid_from__lte=due_on,
+        valid_to__gte=dt.date(year, 1, 1),
+        valid_to__lt=due_on,
+    ).exclude(pk__in=excluded)
+    if area is not None:
+        ended = ended.filter(pk__in=area)
+    return [
+        (holder.pk, unit.pk)
+        for unit in ended
+        for holder in successors_of(unit, on=due_on, duty=definition.code)
+        if holder.pk not in excluded
+    ]
 
 
 def _periods(definition: ObligationDefinition) -> Iterable[int]:
@@ -197,6 +248,11 @@ def validate_report(data: ReportInput, *, unit: Unit) -> None:
         errors.setdefault("activities_held", []).append(
             _("The number of activities cannot be negative.")
         )
+    elif problem := out_of_range(data.activities_held, high=MAX_COUNT):
+        errors.setdefault("activities_held", []).append(problem)
+    for field, lines in (("resources", data.resources), ("children", data.children)):
+        if len(lines) > MAX_LINES:
+            errors.setdefault(field, []).append(too_many_lines())
     sources = [line.source.pk for line in data.resources]
     if len(sources) != len(set(sources)):
         errors.setdefault("resources", []).append(_("Give each source on one line."))
@@ -206,6 +262,14 @@ def validate_report(data: ReportInput, *, unit: Unit) -> None:
             errors.setdefault("resources", []).append(
                 _("Each source needs a cash or in-kind amount greater than zero.")
             )
+    # Each total of the report is one amount (bounds.MAX_VND), so a line is too.
+    cash_total = sum(line.cash_vnd for line in data.resources)
+    in_kind_total = sum(line.in_kind_vnd for line in data.resources)
+    if cash_total > MAX_VND or in_kind_total > MAX_VND:
+        errors.setdefault("resources", []).append(
+            _("The report's cash and its in-kind value are each at most %(max)s VND.")
+            % {"max": grouped(MAX_VND)}
+        )
     places = [(line.category.pk, line.commune.pk) for line in data.children]
     if len(places) != len(set(places)):
         errors.setdefault("children", []).append(_("Give each category and commune on one line."))
@@ -213,6 +277,8 @@ def validate_report(data: ReportInput, *, unit: Unit) -> None:
     for line in data.children:
         if line.children < 1:
             errors.setdefault("children", []).append(_("Children supported must be at least 1."))
+        elif problem := out_of_range(line.children, low=1, high=MAX_COUNT):
+            errors.setdefault("children", []).append(problem)
         if line.commune.pk in allowed:
             continue
         if not communes().filter(pk=line.commune.pk).exists():

@@ -12,7 +12,8 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from agencies.models import Plan
+from agencies.models import ObligationDefinition, Plan, Unit
+from agencies.selectors import successors_of
 from workflows.core.models import Notification
 from workflows.core.notifications import notification_key
 from workflows.core.tasks import fire_timers, send_notifications
@@ -153,14 +154,32 @@ def test_generator_is_idempotent_and_matches_the_plan(cast, work_day):
     for obligation in Obligation.objects.select_related("definition"):
         key = (obligation.definition.code, obligation.year)
         counts[key] = counts.get(key, 0) + 1
-    # 7 districts, 7 departments (DOLISA consolidates instead), 4 mass organisations; districts
-    # end on 30/06/2025, so their 2025 report is not owed.
+    # 7 districts, 7 departments (DOLISA consolidates instead), 4 mass organisations. Units
+    # that ended on 30/06/2025 owe no 2025 report of their own: those that took over their work
+    # owe it (the districts' to the new communes, a department's to Khánh Hòa's).
+    report = ObligationDefinition.objects.get(code="yearly_results_report")
+    due = dt.date(2025, 12, 30)
+    ended = Unit.objects.filter(
+        kind__in=report.unit_kinds, valid_to__gte=dt.date(2025, 1, 1), valid_to__lt=due
+    ).exclude(pk__in=report.excluded_units.all())
+    taken_over = {
+        (successor.code, unit.code)
+        for unit in ended
+        for successor in successors_of(unit, on=due, duty=report.code)
+    }
+    from_districts = {pair for pair in taken_over if pair[1].startswith("d-")}
+    assert len(from_districts) >= 7 and all(code.startswith("c-") for code, _ in from_districts)
     expected = {("district_implementation_plan", 2019): 7}
     expected |= {("district_yearly_plan", year): 7 for year in range(2020, 2026)}
     expected |= {("yearly_results_report", year): 18 for year in range(2019, 2025)}
-    expected |= {("yearly_results_report", 2025): 11}
+    expected |= {("yearly_results_report", 2025): 11 + len(taken_over)}
     expected |= {("provincial_yearly_report", year): 1 for year in range(2019, 2026)}
     assert counts == expected
+    reports = Obligation.objects.filter(definition__code="yearly_results_report", year=2025)
+    assert (
+        set(reports.exclude(took_over_from=None).values_list("unit__code", "took_over_from__code"))
+        == taken_over
+    )
     assert duty("dolisa", 2024, "provincial_yearly_report").due_on == dt.date(2025, 1, 15)
     # DOLISA's child-related duties passed to Sở Y tế (01/03/2025), then Khánh Hòa's (01/07).
     assert duty("kh-doh", 2025, "provincial_yearly_report").due_on == dt.date(2026, 1, 15)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from agencies.models import Plan, Unit
+from agencies.selectors import forget_memberships
 from tests.conftest import PLAN_FILE
 from workflows.core.errors import Conflict
 from workflows.core.models import Notification
@@ -102,6 +103,8 @@ def test_who_oversees_is_the_supervisor_role_the_rules_name(client, cast):
     supervisor, leader = cast["d-bac-ai", "supervisor"], cast["d-bac-ai", "leader"]
     assert can_oversee(supervisor) and not can_oversee(leader)
     set_rule("supervisor_role", "leader")
+    for user in (supervisor, leader):  # a new request reads today's memberships afresh
+        forget_memberships(user)
     assert can_oversee(leader) and not can_oversee(supervisor)
     client.force_login(leader)
     assert client.get(reverse("reporting:dashboard")).status_code == 200
