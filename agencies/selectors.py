@@ -264,17 +264,21 @@ def plan_area(plan: Plan) -> set[int] | None:
             "pk", flat=True
         )
     )
-    if not provinces:
-        return None
-    area, generation = set(provinces), list(provinces)
+    return units_below(*provinces) | provinces if provinces else None
+
+
+def units_below(*unit_ids: int) -> set[int]:
+    """Ids of the units under these: the unit tree, not kinds, says who reports what (IV.12)."""
+    found: set[int] = set()
+    generation = list(unit_ids)
     while generation:
         generation = list(
             Unit.objects.filter(parent_id__in=generation)
-            .exclude(pk__in=area)
+            .exclude(pk__in=found)
             .values_list("pk", flat=True)
         )
-        area.update(generation)
-    return area
+        found.update(generation)
+    return found
 
 
 def target_communes(

@@ -28,6 +28,7 @@ from agencies.selectors import (
     memberships_of,
     successors_of,
     today,
+    units_below,
     units_for_user,
 )
 from workflows.core.errors import PermissionDenied
@@ -520,23 +521,9 @@ def communes() -> QuerySet[Unit]:
     return Unit.objects.filter(classifications__isnull=False).distinct()
 
 
-def units_below(unit: Unit) -> set[int]:
-    """Ids of the units under this one: the unit tree, not kinds, says who reports what (IV.12)."""
-    found: set[int] = set()
-    generation = [unit.pk]
-    while generation:
-        generation = list(
-            Unit.objects.filter(parent_id__in=generation)
-            .exclude(pk__in=found)
-            .values_list("pk", flat=True)
-        )
-        found.update(generation)
-    return found
-
-
 def places_of(unit: Unit) -> QuerySet[Unit]:
     """A unit with communes under it reports only those, others any commune (IV.12.b, V.1)."""
-    below = communes().filter(pk__in=units_below(unit))
+    below = communes().filter(pk__in=units_below(unit.pk))
     return below if below.exists() else communes()
 
 
