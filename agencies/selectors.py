@@ -15,7 +15,6 @@ from .models import (
     AreaClass,
     CommuneClassification,
     Membership,
-    ObligationDefinition,
     Plan,
     Responsibility,
     Succession,
@@ -258,7 +257,7 @@ def plan_area(plan: Plan) -> set[int] | None:
     (matrix rows, duties, recipients) and every unit under them, so that two provinces' plans
     side by side owe each other nothing. None (no limit) for a plan that names no province."""
     named = Q(plan=plan) | Q(responsibilities__plan=plan) | Q(obligation_definitions__plan=plan)
-    recipients = ObligationDefinition.objects.filter(plan=plan).values("recipient")
+    recipients = plan.obligations.values("recipient")
     provinces = set(
         Unit.objects.filter(named | Q(pk__in=recipients), kind=UnitKind.PROVINCE).values_list(
             "pk", flat=True
