@@ -225,12 +225,10 @@ def submit(*, user, request_id: int, comment: str = "") -> AidRequest:
 
 def withdraw(*, user, request_id: int, comment: str = "") -> AidRequest:
     """Only the drafter may withdraw, and only before sign-off."""
-
-    def apply(request: AidRequest, ctx: StepContext) -> None:
-        if request.drafted_by_id != user.pk:
-            raise PermissionDenied(_("Only the officer who drafted the request may withdraw it."))
-
-    return DOOR.perform(request_id, user, "withdraw", apply=apply, comment=comment)
+    refusal = _("Only the officer who drafted the request may withdraw it.")
+    return DOOR.perform_as_author(
+        request_id, user, "withdraw", author="drafted_by", refusal=refusal, comment=comment
+    )
 
 
 def sign_off(*, user, request_id: int, comment: str = "") -> AidRequest:

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from agencies.models import Plan
 from agencies.selectors import today
 from workflows.core.bounds import MAX_VND, grouped, out_of_range, too_long
-from workflows.core.errors import PermissionDenied
 from workflows.core.transitions import Door, StepContext, start
 
 from .models import Commendation, NomineeKind
@@ -98,12 +97,10 @@ def propose(*, user, commendation_id: int, comment: str = "") -> Commendation:
 
 def withdraw(*, user, commendation_id: int, comment: str = "") -> Commendation:
     """The officer who wrote the proposal drops it; the process ends."""
-
-    def apply(commendation: Commendation, ctx: StepContext) -> None:
-        if commendation.proposed_by_id != user.pk:
-            raise PermissionDenied(_("Only the officer who wrote the proposal may withdraw it."))
-
-    return DOOR.perform(commendation_id, user, "withdraw", apply=apply, comment=comment)
+    refusal = _("Only the officer who wrote the proposal may withdraw it.")
+    return DOOR.perform_as_author(
+        commendation_id, user, "withdraw", author="proposed_by", refusal=refusal, comment=comment
+    )
 
 
 def return_for_revision(*, user, commendation_id: int, reason: str) -> Commendation:

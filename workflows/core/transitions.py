@@ -549,6 +549,18 @@ class Door(Generic[R]):
     def perform(self, pk: int, user, action: str, **options: Any) -> R:
         return perform(model=self.model, pk=pk, user=user, action=action, **options)
 
+    def perform_as_author(
+        self, pk: int, user, action: str, *, author: str, refusal: str, comment: str = ""
+    ) -> R:
+        """An action that only the person who wrote the record may take (withdrawing a draft
+        or a proposal): `author` names the record's field holding them."""
+
+        def apply(record: R, context: StepContext) -> None:
+            if getattr(record, f"{author}_id") != user.pk:
+                raise PermissionDenied(refusal)
+
+        return self.perform(pk, user, action, apply=apply, comment=comment)
+
     def edit(self, pk: int, user, change: Callable[[R], None], comment: str = "") -> R:
         """The step's (edit) action: the holder changes the record without moving it."""
         return edit_in_step(
