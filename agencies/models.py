@@ -88,6 +88,13 @@ class Plan(models.Model):
     def __str__(self) -> str:
         return f"{self.act} ({self.code})"
 
+    @property
+    def title(self) -> str:
+        """The title in the interface's language (every record's page says its plan)."""
+        if _english() and self.title_en:
+            return self.title_en
+        return self.title_vi
+
 
 class PlanChange(models.Model):
     """One change made by a plan load: the history of what the data said when."""

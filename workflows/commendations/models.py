@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from agencies.models import Plan
 from workflows.core.models import ProcessRecord, Timestamped
 
 # The process name of the commendation rows in the responsibility matrix (plan data).
@@ -69,6 +70,11 @@ class Commendation(ProcessRecord, Timestamped):
     @property
     def inbox_summary(self) -> str:
         return self.nominee_name
+
+    @property
+    def plans(self) -> list[Plan]:
+        """The plans of its year (a commendation answers a year's work, not one plan's row)."""
+        return list(Plan.objects.filter(period_start__lte=self.year, period_end__gte=self.year))
 
     @transition(field=status, source=list(EDITABLE), target=Status.PROPOSED)
     def propose(self) -> None:

@@ -521,6 +521,15 @@ def communes() -> QuerySet[Unit]:
     return Unit.objects.filter(classifications__isnull=False).distinct()
 
 
+def successions_around(unit: Unit) -> dict[str, QuerySet[Succession]]:
+    """Whose work the unit took over and to whom it passed its own, with the acts."""
+    rows = Succession.objects.select_related("predecessor", "successor").order_by("effective_on")
+    return {
+        "successions_to": rows.filter(successor=unit),
+        "successions_from": rows.filter(predecessor=unit),
+    }
+
+
 def places_of(unit: Unit) -> QuerySet[Unit]:
     """A unit with communes under it reports only those, others any commune (IV.12.b, V.1)."""
     below = communes().filter(pk__in=units_below(unit.pk))

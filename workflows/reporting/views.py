@@ -342,7 +342,8 @@ def unit_detail(request, code: str):
     _require_oversight(request.user)
     unit = get_object_or_404(selectors.oversight_scope(request.user), code=code)
     rows = _rows(selectors.obligations_of(unit))
-    return render(request, "reporting/unit.html", {"unit": unit, "rows": rows})
+    context = {"unit": unit, "rows": rows} | selectors.successions_around(unit)
+    return render(request, "reporting/unit.html", context)
 
 
 # --- in-app notifications -----------------------------------------------------------------
