@@ -78,9 +78,11 @@ def test_home_shows_no_role_once_the_district_has_ended(client, bac_ai_officer):
     client.force_login(bac_ai_officer)
 
     html = client.get(reverse("home")).content.decode()
+    current, _, ended = html.partition('class="ended-roles"')
 
-    assert Unit.objects.get(code="d-bac-ai").name_vi not in html
-    assert "Hôm nay bạn không giữ vai trò nào" in html
+    assert Unit.objects.get(code="d-bac-ai").name_vi not in current  # not among today's roles
+    assert "Hôm nay bạn không giữ vai trò nào" in current
+    assert Unit.objects.get(code="d-bac-ai").name_vi in ended  # but said to have ended
 
 
 @time_machine.travel(IN_PLAN, tick=False)
