@@ -4,6 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 PLAN ?= agencies/plans/ninh-thuan-372.yaml
+# The plans `make run` loads, in order: the example names units that 372 defines.
+PLANS ?= $(PLAN) agencies/plans/khanh-hoa-2026-example.yaml
 
 .PHONY: install lock run test lint typecheck format bench bench-quick messages
 
@@ -34,7 +36,7 @@ lock:
 
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py loadplan $(PLAN)
+	for plan in $(PLANS); do $(PY) manage.py loadplan "$$plan" || exit 1; done
 	$(PY) manage.py seed_demo
 	$(PY) manage.py generate_obligations
 	$(PY) manage.py runserver $(HOST)

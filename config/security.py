@@ -38,6 +38,14 @@ def client_ip(request: HttpRequest) -> str | None:
         return remote
 
 
+def attempt_username(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """The username axes counts an attempt for (AXES_USERNAME_CALLABLE), cut to its column: a
+    sign-in typed with a longer one is a failed attempt, not a DataError on PostgreSQL."""
+    source = credentials if credentials else getattr(request, "POST", {})
+    username = source.get(getattr(settings, "AXES_USERNAME_FORM_FIELD", "username"))
+    return None if username is None else str(username)[:255]
+
+
 class LockoutBackend(AxesStandaloneBackend):
     """Axes' check, first in AUTHENTICATION_BACKENDS: a locked-out username or address is refused
     before any password is compared. Every web sign-in (site and admin) passes the request;
@@ -104,7 +112,7 @@ class NotDemoPasswordValidator:
     settings allow demo accounts (DEMO_ALLOWED: laptop, tests, benchmark)."""
 
     def validate(self, password: str, user: Any = None) -> None:
-        from agencies.management.commands.seed_demo import DEMO_PASSWORD
+        from workflows.core.management.commands.seed_demo import DEMO_PASSWORD
 
         if settings.DEMO_ALLOWED:
             return

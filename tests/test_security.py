@@ -15,8 +15,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
-from agencies.management.commands.seed_demo import DEMO_PASSWORD
 from config.security import client_ip
+from workflows.core.management.commands.seed_demo import DEMO_PASSWORD
 
 START = dt.datetime(2025, 3, 3, 9, tzinfo=dt.timezone(dt.timedelta(hours=7)))
 PASSWORD = "the-right-one-2025"

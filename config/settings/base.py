@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # inside sessions, language, CSRF and auth: the 405 page is rendered in the site's frame
+    "config.middleware.MethodNotAllowedPageMiddleware",
     # last: turns a lockout flagged by the backend into the lockout page
     "axes.middleware.AxesMiddleware",
 ]
@@ -107,6 +109,7 @@ AXES_VERBOSE = False  # no banner on every manage.py command
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the cool-off is what README says
 AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+AXES_USERNAME_CALLABLE = "config.security.attempt_username"  # cut to axes' column
 # Reverse proxies in front of the web process that append to X-Forwarded-For (0: none, the
 # address is REMOTE_ADDR). Production assumes one (README.md, Production).
 TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXIES", default=0)

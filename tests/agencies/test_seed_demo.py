@@ -1,4 +1,5 @@
-"""seed_demo: a login per acting unit and role, idempotent, refused where not allowed."""
+"""seed_demo: a login per unit and role with work in the plans, demo work for each of them on
+today's date (the real clock, as `make run` runs it), idempotent, refused where not allowed."""
 
 from __future__ import annotations
 
@@ -8,14 +9,22 @@ import io
 import pytest
 import time_machine
 import yaml
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from agencies.models import Membership, Responsibility, Unit
-from agencies.selectors import units_for_user
+from agencies.models import Membership, Plan, Unit
+from agencies.selectors import memberships_of, today, units_for_user
 from tests.conftest import PLAN_FILE
+from workflows.aid_requests.models import AidRequest
+from workflows.core.selectors import actionable_tasks, open_tasks
+from workflows.reporting.selectors import my_obligations
 
 PASSWORD = "demo12345"
+EXAMPLE_FILE = settings.BASE_DIR / "agencies" / "plans" / "khanh-hoa-2026-example.yaml"
+# The accounts README.md names as having work today.
+README_USERS = ("kh-doh.officer", "kh-doh.leader", "kh-ppc.leader", "c-bac-ai-tay.officer",
+                "c-bac-ai-tay.leader")  # fmt: skip
 
 
 def seed() -> str:
@@ -25,31 +34,83 @@ def seed() -> str:
     return out.getvalue()
 
 
-def expected_units() -> set[str]:
-    """Units named by a matrix row plus every unit of a kind named by one, read row by row."""
-    named, kinds = set(), set()
-    for row in Responsibility.objects.select_related("unit"):
-        if row.unit_id:
-            named.add(row.unit.code)
-        else:
-            kinds.add(row.unit_kind)
-    return named | set(Unit.objects.filter(kind__in=kinds).values_list("code", flat=True))
+@pytest.fixture
+def both_plans(db):
+    """What `make run` does before the server starts: 372, the example after it, the demo,
+    then the duties."""
+    for path in (PLAN_FILE, EXAMPLE_FILE):
+        call_command("loadplan", str(path), verbosity=0)
+    seed()
+    call_command("generate_obligations", stdout=io.StringIO())
 
 
-def test_one_login_per_acting_unit_and_role(plan, django_user_model):
-    output = seed()
-
-    units = expected_units()
-    assert {"dolisa", "ppc", "d-bac-ai", "d-thuan-nam"} <= units
-    assert not any(code.startswith("c-") for code in units)
-    expected = {f"{code}.{role}" for code in units for role in ("officer", "supervisor", "leader")}
-    demo = set(
+def logins(django_user_model) -> set[str]:
+    return set(
         django_user_model.objects.exclude(username="admin").values_list("username", flat=True)
     )
-    assert demo == expected
+
+
+def test_a_login_for_each_unit_and_role_with_work(plan, django_user_model):
+    output = seed()
+
+    demo = logins(django_user_model)
+    # Matrix rows: DOLISA consolidates and approves, the PPC's leader approves above the
+    # threshold, districts draft and sign off, Khánh Hòa's departments draft their reports.
+    for username in ("dolisa.officer", "dolisa.leader", "ppc.leader", "d-bac-ai.officer",
+                     "d-bac-ai.leader", "kh-doh.officer", "kh-doh.leader"):  # fmt: skip
+        assert username in demo
+    # Supervisors where a duty is owed: DOLISA's provincial report, the districts' reports.
+    assert {"dolisa.supervisor", "d-bac-ai.supervisor", "d-thuan-nam.supervisor"} <= demo
+    # No step or duty of 372 for the PPC's officers or supervisors, for the fund (mobilisation
+    # is no process of the product) or for a commune (districts act for them).
+    assert not {"ppc.officer", "ppc.supervisor", "cpf.officer"} & demo
+    assert not any(username.startswith("c-") for username in demo)
     for username in ("dolisa.officer", "d-bac-ai.leader", "admin"):
         assert username in output
     assert PASSWORD in output
+
+
+def test_every_demo_user_has_work_today(both_plans, django_user_model):
+    """Whoever holds a role today has a task in the inbox or a duty of their unit still owed;
+    the others are 372's, whose units ended (the districts, Ninh Thuận's departments)."""
+    idle, historical = [], []
+    day = today()
+    for user in django_user_model.objects.exclude(username="admin").order_by("username"):
+        if not memberships_of(user, on=day).exists():
+            ended = Membership.objects.filter(user=user, unit__valid_to__lt=day)
+            assert ended.count() == Membership.objects.filter(user=user).count(), user
+            historical.append(user.username)
+        elif not (actionable_tasks(user).exists() or my_obligations(user).outstanding().exists()):
+            idle.append(user.username)
+
+    assert idle == []
+    assert {"dolisa.officer", "d-bac-ai.officer", "ppc.leader"} <= set(historical)
+    assert {"c-bac-ai-tay.officer", "kh-ppc.leader"} <= logins(django_user_model)
+    for username in README_USERS:
+        assert actionable_tasks(django_user_model.objects.get(username=username)).exists()
+
+
+def test_demo_requests_wait_at_every_step_of_the_example_plan(both_plans):
+    example = Plan.objects.get(code="khanh-hoa-2026-example")
+    requests = AidRequest.objects.select_related("category__plan", "district", "commune")
+
+    steps = {task.flow_task.name for aid in requests for task in open_tasks(aid.process_id)}
+
+    assert steps == {"draft", "sign_off", "review", "consolidate", "approve", "approve_ppc",
+                     "deliver", "confirm_delivery"}  # fmt: skip
+    assert {aid.category.plan for aid in requests} == {example}
+    assert {aid.year for aid in requests} == {today().year}
+    assert all(aid.district == aid.commune for aid in requests)  # the commune drafts for itself
+    call_command("check_plan", stdout=io.StringIO())  # nothing held by no one: exits 0
+
+
+def test_second_run_makes_no_more_demo_work(both_plans, django_user_model):
+    users, requests = django_user_model.objects.count(), AidRequest.objects.count()
+
+    output = seed()
+
+    assert (django_user_model.objects.count(), AidRequest.objects.count()) == (users, requests)
+    assert "Nothing to create: the demo accounts already exist." in output
 
 
 def test_memberships_span_the_units_validity(plan, django_user_model):

@@ -11,10 +11,10 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from agencies.management.commands.seed_demo import DEMO_PASSWORD
 from agencies.models import Plan, Unit
 from agencies.selectors import today
 from workflows.aid_requests.models import AidRequest, Status
+from workflows.core.management.commands.seed_demo import DEMO_PASSWORD
 
 from .conftest import log_in
 
