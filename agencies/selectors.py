@@ -426,6 +426,25 @@ def successors_of(
     return holders(unit, frozenset())
 
 
+def predecessors_of(unit_ids: Iterable[int], *, on: dt.date | None = None) -> set[int]:
+    """Ids of the units whose work passed to these by the day, through every generation (an old
+    commune and the district it was in, for a new commune): their members read those records."""
+    day = on or today()
+    found: set[int] = set()
+    frontier = set(unit_ids)
+    while frontier:
+        frontier = (
+            set(
+                Succession.objects.in_force_on(day)
+                .filter(successor_id__in=frontier)
+                .values_list("predecessor_id", flat=True)
+            )
+            - found
+        )
+        found |= frontier
+    return found
+
+
 def successor_for(
     unit: Unit,
     *,

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from agencies.models import Responsibility, Unit
-from agencies.selectors import actors_for, current_memberships, today, units_for_user
+from agencies.selectors import (
+    actors_for,
+    current_memberships,
+    predecessors_of,
+    today,
+    units_for_user,
+)
 
 from .flows import PROCESS
 from .models import AidRequest, Status
@@ -25,8 +31,10 @@ def drafting_units(user) -> list[Unit]:
 
 
 def requests_visible_to(user) -> QuerySet[AidRequest]:
-    """A unit sees its own requests; the units the matrix names by name for a step of the
-    process (the provincial agencies that review, consolidate and approve) see all."""
+    """A unit sees its own requests and those for its territory that units it succeeded made
+    (a new commune reads the requests its old communes' district made for them); the units the
+    matrix names by name for a step of the process (the provincial agencies that review,
+    consolidate and approve) see all."""
     requests = AidRequest.objects.select_related("district", "commune", "category")
     if user.is_superuser:
         return requests
@@ -34,7 +42,9 @@ def requests_visible_to(user) -> QuerySet[AidRequest]:
     named = Responsibility.objects.valid_on(today()).filter(process=PROCESS, unit__in=units)
     if named.exists():
         return requests
-    return requests.filter(district__in=units)
+    own = {unit.pk for unit in units}
+    territory = own | predecessors_of(own)
+    return requests.filter(Q(district__in=own) | Q(commune__in=territory))
 
 
 def request_detail(pk: int) -> AidRequest:

@@ -77,3 +77,21 @@ def test_the_successor_delivers_and_the_next_step_follows_the_successions(
     with time_machine.travel(dt.datetime(2025, 7, 20, 9, tzinfo=VIETNAM), tick=False):
         aid = services.confirm_delivery(user=health, request_id=aid.pk)
     assert aid.status == Status.CLOSED
+
+
+def test_a_new_communes_members_read_the_requests_made_for_its_old_communes(
+    cast, new_request, make_member
+):
+    """Bác Ái Tây's officer reads Bác Ái's request for Phước Bình, one of the communes it was
+    formed from, but not its request for Phước Chính (now part of xã Bác Ái)."""
+    from workflows.aid_requests.selectors import requests_visible_to
+
+    for_phuoc_binh = new_request(commune="c-phuoc-binh")
+    for_phuoc_chinh = new_request(commune="c-phuoc-chinh")
+    officer = make_member("c-bac-ai-tay", "officer", username="tay", valid_from=REORGANISED)
+
+    with time_machine.travel(dt.datetime(2025, 8, 1, 9, tzinfo=VIETNAM), tick=False):
+        visible = set(requests_visible_to(officer).values_list("pk", flat=True))
+
+    assert for_phuoc_binh.pk in visible
+    assert for_phuoc_chinh.pk not in visible
