@@ -10,6 +10,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import (
     AreaClass,
@@ -317,6 +318,27 @@ def target_communes(
     if district is not None:
         communes = communes.filter(Q(parent=district) | Q(pk=district.pk))
     return communes.order_by("name_vi")
+
+
+def area_class_label(commune: Unit, *, on: dt.date | None = None, plan: Plan | None = None) -> str:
+    """The commune's area class on the day as a page says it: with its act, or, where the plan
+    opts in to provisional classification, marked provisional with its rule; "" when none."""
+    day = on or today()
+    own = CommuneClassification.objects.valid_on(day).filter(commune=commune).first()
+    if own is not None:
+        return _("Area %(class)s (%(act)s)") % {"class": own.area_class, "act": own.act}
+    rules = (plan.rules if plan is not None else commune.plan.rules) or {}
+    found = (
+        provisional_classes(on=day).get(commune.pk)
+        if rules.get("provisional_classification")
+        else None
+    )
+    if found is None:
+        return ""
+    return _(
+        "Area %(class)s, provisional: the highest class of the communes it was formed from "
+        "(%(acts)s), until a decision classifies it"
+    ) % {"class": found[0], "acts": ", ".join(found[1])}
 
 
 _CLASS_RANK = {area_class: rank for rank, area_class in enumerate(AreaClass.values)}

@@ -9,6 +9,7 @@ import time_machine
 import yaml
 from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
+from django.utils import translation
 
 from agencies.auth_backends import MembershipBackend
 from agencies.models import PlanChange, Unit
@@ -335,3 +336,22 @@ def test_a_decision_of_its_own_replaces_the_provisional_class(plan, tmp_path):
     after = dt.date(2026, 3, 1)
     assert Unit.objects.get(code="c-bac-ai-tay").pk not in provisional_classes(on=after)
     assert "c-bac-ai-tay" not in codes(target_communes(on=after))  # class I is not targeted
+
+
+def test_a_pages_area_class_says_when_it_is_provisional_and_by_which_rule(plan):
+    from agencies.models import Plan
+    from agencies.selectors import area_class_label
+
+    call_command("loadplan", "agencies/plans/khanh-hoa-2026-example.yaml", verbosity=0)
+    example = Plan.objects.get(code="khanh-hoa-2026-example")
+
+    with translation.override("en"):
+        own = area_class_label(Unit.objects.get(code="c-phuoc-binh"), on=IN_PLAN)
+        provisional = area_class_label(
+            Unit.objects.get(code="c-bac-ai-tay"), on=dt.date(2026, 3, 1), plan=example
+        )
+        under_372 = area_class_label(Unit.objects.get(code="c-bac-ai-tay"), on=dt.date(2026, 3, 1))
+
+    assert own == "Area III (861/QĐ-TTg)"
+    assert provisional.startswith("Area III, provisional") and "861/QĐ-TTg" in provisional
+    assert under_372 == ""  # plan 372 does not opt in

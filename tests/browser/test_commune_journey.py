@@ -100,6 +100,7 @@ def test_a_commune_request_goes_all_the_way(browser_page, demo):
         60,
     )
     assert page.locator("dd.plan").inner_text() == plan.title_vi
+    assert "tạm thời" in page.locator(".area-class").inner_text()  # provisional, and says so
     assert "Ví dụ minh họa — không phải văn bản ban hành" in plan.title_vi
     cells = page.locator("table.timeline td[data-action]").all()
     assert [cell.get_attribute("data-action") for cell in cells] == [

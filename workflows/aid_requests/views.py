@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from agencies.selectors import today
+from agencies.selectors import area_class_label, today
 from workflows.core.views import (
     door_errors,
     may_take,
@@ -45,6 +45,7 @@ def request_detail(request, pk: int):
         "aid": aid,
         "overlaps": selectors.overlapping_requests(aid),
         "overdue": aid.is_delivery_overdue(today()),
+        "area_class": area_class_label(aid.commune, plan=aid.category.plan),
     }
     return render(request, "aid_requests/detail.html", context)
 
