@@ -518,3 +518,12 @@ def test_a_plan_that_never_names_a_process_does_not_need_its_steps(db, tmp_path)
             ]
     load(write(tmp_path, data))
     assert Plan.objects.exists()
+
+
+def test_the_shipped_plans_load_together_and_reload_with_no_change(plan):
+    """Plan 372 and the 2026–2030 example, loaded in the order make run loads them, then each
+    again: nothing changes (issue #10: plans side by side)."""
+    example = "agencies/plans/khanh-hoa-2026-example.yaml"
+    assert " 0 created" not in load(example)
+    for path in (str(PLAN_FILE), example, str(PLAN_FILE), example):
+        assert "0 created, 0 updated, 0 ended" in load(path)
