@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import files, views
 
 app_name = "tasks"
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("archive/", views.archive, name="archive"),
     path("<int:task_id>/reassign/", views.reassign, name="reassign"),
+    path("files/<slug:kind>/<int:pk>/", files.download, name="file"),
 ]
