@@ -36,6 +36,7 @@ AID_REQUEST = ProcessDeclaration(
         "commune__name_en",
         "category__name_vi",
         "category__name_en",
+        "delivery_due",
     ),
     required_rules=("ppc_approval_threshold_vnd", "target_area_classes"),
     steps={

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
+from django.utils import timezone
+
+from agencies.models import Plan
+
 from .declaration import declaration_of_flow
+from .models import AuditEvent, ReviewedRecord
+
+# The plan rule a step with a timer waits for before its unit's supervisors are told (V.2).
+WAIT_RULE = "review_wait_days"
 
 
 def task_rows(tasks) -> list[dict]:
     """Each task with its subject record, process title and step label from its process's
-    declaration; one query per process kind."""
+    declaration, its due date and whether it is past it, and a returned record's reason; one
+    query per process kind, plus one for the plans' waits and one for the reasons, when any."""
     tasks = list(tasks)
     process_ids = defaultdict(list)
     for task in tasks:
@@ -19,17 +29,78 @@ def task_rows(tasks) -> list[dict]:
         declaration = declaration_of_flow(flow_class)
         if declaration is not None:
             subjects.update(declaration.subjects(ids))
+    waits = _waits([subjects.get(t.process_id) for t in tasks if _timed(t)])
+    reasons = _return_reasons(
+        [pid for pid, record in subjects.items() if _status(record) == ReviewedRecord.RETURNED]
+    )
+    now = timezone.now()
     rows = []
     for task in tasks:
         declaration = declaration_of_flow(task.flow_task.flow_class)
+        subject = subjects.get(task.process_id)
+        due, late_from = _due(task, subject, waits)
         rows.append(
             {
                 "task": task,
-                "subject": subjects.get(task.process_id),
+                "subject": subject,
                 "process": declaration.title if declaration else task.flow_task.flow_class,
                 "step": declaration.step_label(task.flow_task.name)
                 if declaration
                 else task.flow_task.name,
+                "due": due,
+                "overdue": late_from is not None and now >= late_from,
+                "returned": task.process_id in reasons,
+                "return_reason": reasons.get(task.process_id, ""),
             }
         )
     return rows
+
+
+def _status(record) -> str | None:
+    return getattr(record, "status", None)
+
+
+def _timed(task) -> bool:
+    """A step with a timer (viewflow names its boundary `<step>__timeout`) waits by the rule."""
+    return hasattr(task.flow_task.flow_class, f"{task.flow_task.name}__timeout")
+
+
+def _plan_id(record) -> int | None:
+    obligation = getattr(record, "obligation", None)
+    return obligation.definition.plan_id if obligation is not None else None
+
+
+def _waits(records) -> dict[int, int]:
+    """Days each plan lets a timed step wait, by plan id, in one query."""
+    ids = {_plan_id(r) for r in records} - {None}
+    if not ids:
+        return {}
+    plans = Plan.objects.filter(pk__in=ids).only("id", "rules")
+    return {p.pk: p.rules[WAIT_RULE] for p in plans if WAIT_RULE in p.rules}
+
+
+def _due(task, record, waits) -> tuple[dt.date | None, dt.datetime | None]:
+    """The day the task's work is due and the moment it is late from: a timed step its plan's
+    wait after it began; an outstanding duty's report before its due day; an aid request by
+    its delivery deadline."""
+    if _timed(task) and waits.get(_plan_id(record)) is not None:
+        late_from = task.created + dt.timedelta(days=waits[_plan_id(record)])
+        return timezone.localdate(late_from), late_from
+    obligation = getattr(record, "obligation", None)
+    if obligation is not None and obligation.submitted_at is None:
+        return obligation.due_on, obligation.due_at
+    deadline = getattr(record, "delivery_due", None)
+    if deadline is not None:
+        after = dt.datetime.combine(deadline + dt.timedelta(days=1), dt.time.min)
+        return deadline, timezone.make_aware(after)
+    return None, None
+
+
+def _return_reasons(process_ids) -> dict[int, str]:
+    """The comment of each process's last return, in one query."""
+    if not process_ids:
+        return {}
+    events = AuditEvent.objects.filter(process_id__in=process_ids, action="return").order_by(
+        "created", "id"
+    )
+    return dict(events.values_list("process_id", "comment"))
