@@ -7,8 +7,6 @@ from collections import defaultdict
 
 from django.utils import timezone
 
-from agencies.models import Plan
-
 from .declaration import declaration_of_flow
 from .models import AuditEvent, ReviewedRecord
 
@@ -19,7 +17,7 @@ WAIT_RULE = "review_wait_days"
 def task_rows(tasks) -> list[dict]:
     """Each task with its subject record, process title and step label from its process's
     declaration, its due date and whether it is past it, and a returned record's reason; one
-    query per process kind, plus one for the plans' waits and one for the reasons, when any."""
+    query per process kind, plus one for the reasons when any record is returned."""
     tasks = list(tasks)
     process_ids = defaultdict(list)
     for task in tasks:
@@ -29,7 +27,6 @@ def task_rows(tasks) -> list[dict]:
         declaration = declaration_of_flow(flow_class)
         if declaration is not None:
             subjects.update(declaration.subjects(ids))
-    waits = _waits([subjects.get(t.process_id) for t in tasks if _timed(t)])
     reasons = _return_reasons(
         [pid for pid, record in subjects.items() if _status(record) == ReviewedRecord.RETURNED]
     )
@@ -38,7 +35,7 @@ def task_rows(tasks) -> list[dict]:
     for task in tasks:
         declaration = declaration_of_flow(task.flow_task.flow_class)
         subject = subjects.get(task.process_id)
-        due, late_from = _due(task, subject, waits)
+        due, late_from = _due(task, subject)
         rows.append(
             {
                 "task": task,
@@ -65,26 +62,21 @@ def _timed(task) -> bool:
     return hasattr(task.flow_task.flow_class, f"{task.flow_task.name}__timeout")
 
 
-def _plan_id(record) -> int | None:
+def _wait_days(record) -> int | None:
+    """Days the record's plan lets a timed step wait (a duty's plan, loaded with the record)."""
     obligation = getattr(record, "obligation", None)
-    return obligation.definition.plan_id if obligation is not None else None
+    if obligation is None:
+        return None
+    return obligation.definition.plan.rules.get(WAIT_RULE)
 
 
-def _waits(records) -> dict[int, int]:
-    """Days each plan lets a timed step wait, by plan id, in one query."""
-    ids = {_plan_id(r) for r in records} - {None}
-    if not ids:
-        return {}
-    plans = Plan.objects.filter(pk__in=ids).only("id", "rules")
-    return {p.pk: p.rules[WAIT_RULE] for p in plans if WAIT_RULE in p.rules}
-
-
-def _due(task, record, waits) -> tuple[dt.date | None, dt.datetime | None]:
+def _due(task, record) -> tuple[dt.date | None, dt.datetime | None]:
     """The day the task's work is due and the moment it is late from: a timed step its plan's
     wait after it began; an outstanding duty's report before its due day; an aid request by
     its delivery deadline."""
-    if _timed(task) and waits.get(_plan_id(record)) is not None:
-        late_from = task.created + dt.timedelta(days=waits[_plan_id(record)])
+    wait = _wait_days(record) if _timed(task) else None
+    if wait is not None:
+        late_from = task.created + dt.timedelta(days=wait)
         return timezone.localdate(late_from), late_from
     obligation = getattr(record, "obligation", None)
     if obligation is not None and obligation.submitted_at is None:

@@ -42,7 +42,7 @@ duty_process = partial(
     ProcessDeclaration,
     matrix_process=PROCESS,
     subject_unit=lambda record: record.obligation.unit,
-    inbox_related=("obligation__definition", "obligation__unit"),
+    inbox_related=("obligation__definition__plan", "obligation__unit"),
     record_related=("obligation__unit", "obligation__definition__plan"),
     required_rules=RULES,
 )
