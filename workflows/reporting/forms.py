@@ -110,6 +110,19 @@ class WaiveForm(ReasonForm):
     confirm = forms.BooleanField(label=_("I confirm this action."), required=True)
 
 
+class BulkWaiveForm(WaiveForm):
+    """Several duties waived with one reason, each through the door on its own (V.2)."""
+
+    obligations = forms.TypedMultipleChoiceField(
+        label=_("Duties"), coerce=int, choices=(), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        field = cast(forms.TypedMultipleChoiceField, self.fields["obligations"])
+        field.choices = choices
+
+
 class DashboardForm(forms.Form):
     """The dashboard's period, and the kind of unit and duty when asked (V.2)."""
 

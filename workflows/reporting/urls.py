@@ -15,6 +15,7 @@ provincial_patterns = [
 
 urlpatterns = [
     path("", views.obligation_list, name="obligations"),
+    path("obligations/waive/", views.obligations_waive, name="waive_many"),
     path("obligations/<int:pk>/", views.obligation_detail, name="obligation"),
     path("obligations/<int:pk>/report/", views.report_create, name="create"),
     path("obligations/<int:pk>/waive/", views.obligation_waive, name="waive"),

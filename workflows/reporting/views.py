@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
+from workflows.core.errors import Conflict, RuleViolation
 from workflows.core.notifications import mark_read
 from workflows.core.selectors import notifications_for
 from workflows.core.timeline import timeline_for
@@ -47,11 +49,53 @@ def _rows(obligations) -> list[dict]:
     return [{"obligation": o, "state": o.state(at=now)} for o in obligations]
 
 
+def _waivable_rows(user, rows) -> list[dict]:
+    """Rows marked with whether the user may waive their duty; the matrix read once a unit."""
+    may: dict[int, bool] = {}
+    for row in rows:
+        unit = row["obligation"].unit
+        if unit.pk not in may:
+            may[unit.pk] = selectors.may_act(user, step=WAIVE.matrix_step or "", unit=unit)
+        row["waivable"] = may[unit.pk] and selectors.waivable(row["obligation"])
+    return rows
+
+
 @login_required
 def obligation_list(request):
-    """The duties of the user's units, with what to do next."""
-    rows = _rows(selectors.my_obligations(request.user))
-    return render(request, "reporting/obligations.html", {"rows": rows})
+    """The duties of the user's units, with what to do next, and the waiver of several."""
+    rows = _waivable_rows(request.user, _rows(selectors.my_obligations(request.user)))
+    context = {"rows": rows, "waive": WAIVE if any(r["waivable"] for r in rows) else None}
+    return render(request, "reporting/obligations.html", context)
+
+
+@login_required
+@require_POST
+def obligations_waive(request):
+    """Each chosen duty waived through the door in its own transaction: one refusal stops no
+    other, and the page says what became of each (V.2)."""
+    visible = selectors.obligations_visible_to(request.user)
+    ids = [int(v) for v in request.POST.getlist("obligations") if v.isdigit()]
+    chosen = {o.pk: o for o in visible.filter(pk__in=ids)}
+    form = forms.BulkWaiveForm(request.POST, choices=[(pk, str(o)) for pk, o in chosen.items()])
+    if not form.is_valid():
+        rows = _waivable_rows(request.user, _rows(selectors.my_obligations(request.user)))
+        context = {"rows": rows, "waive": WAIVE, "bulk_form": form}
+        return render(request, "reporting/obligations.html", context, status=400)
+    results = []
+    for pk in form.cleaned_data["obligations"]:
+        try:
+            with transaction.atomic():
+                services.waive_obligation(
+                    user=request.user, obligation_id=pk, reason=form.cleaned_data["reason"]
+                )
+        except (PermissionDenied, Conflict, RuleViolation, ValidationError) as exc:
+            message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            results.append({"obligation": chosen[pk], "waived": False, "message": message})
+        else:
+            results.append({"obligation": chosen[pk], "waived": True, "message": ""})
+    rows = _waivable_rows(request.user, _rows(selectors.my_obligations(request.user)))
+    context = {"rows": rows, "waive": WAIVE, "results": results}
+    return render(request, "reporting/obligations.html", context)
 
 
 def _obligation_page(request, obligation, *, waive_form=None, status=200):
