@@ -179,7 +179,7 @@ def record_reminders(*, day: dt.date, recorded: dt.datetime) -> None:
         _record(
             obligations.filter(definition_id__in=definition_ids),
             kind=REMINDER,
-            texts=texts,
+            texts=_of(texts, definition_ids),
             target={"role": role},
             on=day,
         )
@@ -226,10 +226,17 @@ def record_escalations(*, day: dt.date, at: dt.datetime, recorded: dt.datetime) 
             _record(
                 obligations.filter(definition_id__in=definition_ids),
                 kind=OVERDUE,
-                texts=texts,
+                texts=_of(texts, definition_ids),
                 target={"unit": unit, "role": role},
                 on=day,
             )
+
+
+def _of(texts: list[NoticeText], definition_ids: list[int]) -> list[NoticeText]:
+    """The texts of these definitions' groups only: a statement carries the texts it may use
+    (with one plan per province, a province's escalation needs its own duties' texts alone)."""
+    wanted = set(definition_ids)
+    return [text for text in texts if text.group[0] in wanted]
 
 
 def scan_obligations(*, at: dt.datetime | None = None) -> None:
