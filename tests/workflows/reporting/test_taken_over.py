@@ -48,8 +48,13 @@ def test_the_duty_page_says_whose_duty_was_taken_over(plan, client, make_member)
         page = client.get(reverse("reporting:obligation", args=[duty.pk]))
 
     assert page.status_code == 200
-    assert "Bác Ái" in page.content.decode()
-    assert "took over" in page.content.decode() or "tiếp nhận" in page.content.decode()
+    text = page.content.decode()
+    # The page is in Vietnamese: the predecessor named under its label, beside the duty's plan.
+    took_over = text.partition("Tiếp nhận từ")[2]
+    assert took_over.split("</dd>")[0].endswith(
+        f"{duty.took_over_from.name_vi} (đơn vị này tiếp nhận nhiệm vụ)"
+    )
+    assert duty.definition.plan.title_vi in text
 
 
 def test_a_plans_kind_wide_duties_stay_within_its_provinces(plan):
