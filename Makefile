@@ -7,7 +7,7 @@ PLAN ?= agencies/plans/ninh-thuan-372.yaml
 # The plans `make run` loads, in order: the example names units that 372 defines.
 PLANS ?= $(PLAN) agencies/plans/khanh-hoa-2026-example.yaml
 
-.PHONY: install lock run test lint typecheck format bench bench-quick messages
+.PHONY: install lock run test lint typecheck format bench bench-quick messages vendor
 
 # Exact versions from constraints.txt, so that every machine and CI run the same ones.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -69,3 +69,14 @@ bench: install
 
 bench-quick: install
 	$(PY) -m bench.run --quick $(BENCH_ARGS)
+
+# Bootstrap, the design system, is committed under static/vendor/bootstrap so that servers run
+# offline; this refreshes it from the npm registry (its dist files and licence, unmodified).
+BOOTSTRAP ?= 5.3.8
+vendor:
+	@set -e; tmp=$$(mktemp -d /tmp/hotro-vendor.XXXXXX); trap 'rm -rf "$$tmp"' EXIT; \
+	(cd "$$tmp" && npm pack -q bootstrap@$(BOOTSTRAP) >/dev/null && tar xzf bootstrap-$(BOOTSTRAP).tgz); \
+	dist="$$tmp/package/dist"; \
+	cp "$$dist"/css/bootstrap.min.css* "$$dist"/js/bootstrap.bundle.min.js* "$$tmp/package/LICENSE" \
+	  static/vendor/bootstrap/; \
+	echo "static/vendor/bootstrap: Bootstrap $(BOOTSTRAP)"

@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "csp",
+    "django_bootstrap5",
+    "django_filters",
     "viewflow",
     "viewflow.workflow",
     "agencies",
@@ -123,7 +125,8 @@ CONTENT_SECURITY_POLICY: dict[str, dict[str, list[str]]] | None = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF],
+        # Bootstrap draws its small icons (menu toggler, select arrow, close) as data: SVGs.
+        "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
         "form-action": [SELF],

@@ -31,8 +31,9 @@ def test_inbox_pages_without_a_query_per_row(
         for year in (2022, 2023, 2024):
             to_review(cast, new_request(commune=commune, year=year))
     client.force_login(cast.doet)
-    # 12: the page's own and the menu's (may the user start a request, oversee reporting)
-    with django_assert_max_num_queries(12):
+    # 13: the page's own and the menu's (may the user start a request, oversee reporting;
+    # the bell's unread count)
+    with django_assert_max_num_queries(13):
         first = client.get(reverse("tasks:inbox"))
     html = first.content.decode()
     assert len(re.findall(r'href="/requests/\d+/"', html)) == 25

@@ -12,6 +12,7 @@ from django.template import Context
 
 from agencies.selectors import MATRIX_VERSION_KEY, current_memberships, today
 from workflows.core.errors import PermissionDenied
+from workflows.core.selectors import actionable_tasks, notifications_for
 from workflows.core.transitions import may_start
 from workflows.reporting.selectors import can_oversee
 
@@ -61,3 +62,18 @@ def oversees_reporting(context: Context) -> bool:
     """Whether the reporting dashboard has units for the user (reporting's can_oversee)."""
     request = context["request"]
     return _remembered(request, "oversees", lambda: can_oversee(request.user))
+
+
+@register.simple_tag(takes_context=True)
+def open_task_count(context: Context) -> int:
+    """The count beside "My tasks": the inbox page's own count when on it (its page statement
+    counts already), else one indexed COUNT over the user's actionable tasks."""
+    if "open_count" in context:
+        return int(context["open_count"])
+    return actionable_tasks(context["request"].user).count()
+
+
+@register.simple_tag(takes_context=True)
+def unread_notice_count(context: Context) -> int:
+    """The bell's number: the user's notices not yet read (a partial index keeps it cheap)."""
+    return notifications_for(context["request"].user).filter(read_at__isnull=True).count()
