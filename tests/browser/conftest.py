@@ -60,3 +60,45 @@ def log_in(page, username: str, password: str = "x") -> None:  # noqa: S107 (tes
     page.fill("input[name=password]", password)
     page.click("main form[action$='/accounts/login/'] button[type=submit]")
     page.wait_for_load_state()
+
+
+# Additions for the page sweep, the journeys on today's date and the screenshots.
+PLAN_FILES = ("ninh-thuan-372.yaml", "khanh-hoa-2026-example.yaml")
+
+
+def seed_demo_data() -> None:
+    """The plans, demo accounts, demo work and duties, as `make run` makes them (today's date)."""
+    import io
+
+    from django.conf import settings
+    from django.core.management import call_command
+
+    for name in PLAN_FILES:
+        call_command("loadplan", str(settings.BASE_DIR / "agencies" / "plans" / name), verbosity=0)
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("generate_obligations", stdout=io.StringIO())
+
+
+@pytest.fixture
+def demo_data():
+    seed_demo_data()
+
+
+def overflowing(page) -> list[str]:
+    """The elements reaching past the viewport's right edge (what makes a page scroll sideways)."""
+    return page.evaluate(
+        """() => {
+          const w = document.documentElement.clientWidth, out = [];
+          for (const el of document.querySelectorAll('body *')) {
+            const r = el.getBoundingClientRect();
+            if (r.width && r.right > w + 1) {
+              const inner = [...el.children].some(c => c.getBoundingClientRect().right > w + 1);
+              const cls = typeof el.className === 'string' && el.className.trim()
+                ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
+              if (!inner) out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+                cls + ' right=' + Math.round(r.right));
+            }
+          }
+          return out.slice(0, 5);
+        }"""
+    )
