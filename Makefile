@@ -80,3 +80,9 @@ vendor:
 	cp "$$dist"/css/bootstrap.min.css* "$$dist"/js/bootstrap.bundle.min.js* "$$tmp/package/LICENSE" \
 	  static/vendor/bootstrap/; \
 	echo "static/vendor/bootstrap: Bootstrap $(BOOTSTRAP)"
+
+# PNGs of the real pages (desktop 1280 px, phone 375 px) on a fresh SQLite database with the
+# demo data `make run` seeds, as the demo users, under docs/screenshots/ (README "Pictures").
+.PHONY: screenshots
+screenshots: install
+	$(PY) -m tests.browser.screenshots
