@@ -21,6 +21,7 @@ from agencies.models import (
     Responsibility,
     Succession,
     Unit,
+    UnitKind,
 )
 from agencies.selectors import (
     actors_for,
@@ -423,6 +424,16 @@ COUNTS = {
 @dataclass(frozen=True)
 class UnitRow(Completeness):
     unit: Unit
+    current: bool = True  # the unit exists today (not abolished or merged in the reorganisation)
+
+
+KIND_ORDER = {kind.value: index for index, kind in enumerate(UnitKind)}
+
+
+def _current_first(unit: Unit, day: dt.date) -> tuple:
+    """Units valid today before those that ended (the 2025 districts, DOLISA), then by kind as
+    the plan lists them (province, departments, unions, funds, districts, communes), then code."""
+    return (not unit.is_valid_on(day), KIND_ORDER.get(unit.kind, len(KIND_ORDER)), unit.code)
 
 
 def _scope(*, user, year: int | None, kind: str, definition: str | None) -> ObligationQuerySet:
@@ -444,14 +455,23 @@ def completeness_by_unit(
     """DHIS2's rates per unit the user oversees with duties in the period, and the total (V.2)."""
     rows = list(
         _scope(user=user, year=year, kind=kind, definition=definition)
-        .values("unit_id", "unit__code")
+        .values("unit_id")
         .annotate(**COUNTS)
-        .order_by("unit__code")
+        .order_by("unit_id")
     )
     units = Unit.objects.in_bulk([row["unit_id"] for row in rows])
-    table = [
-        UnitRow(unit=units[row["unit_id"]], **{name: row[name] for name in COUNTS}) for row in rows
-    ]
+    day = today()
+    table = sorted(
+        (
+            UnitRow(
+                unit=units[row["unit_id"]],
+                current=units[row["unit_id"]].is_valid_on(day),
+                **{name: row[name] for name in COUNTS},
+            )
+            for row in rows
+        ),
+        key=lambda row: _current_first(row.unit, day),
+    )
     total = Completeness(**{name: sum(getattr(r, name) for r in table) for name in COUNTS})
     return table, total
 
@@ -469,28 +489,66 @@ def completeness_by_year(
     return [(row.pop("year"), Completeness(**row)) for row in rows]
 
 
+def completeness_by_kind(
+    *, user, year: int | None, kind: str = "", definition: str | None = None
+) -> list[tuple[str, str, Completeness]]:
+    """Rates per kind of unit (code, label, rates) in the plan's order, for the chart."""
+    rows = (
+        _scope(user=user, year=year, kind=kind, definition=definition)
+        .values("unit__kind")
+        .annotate(**COUNTS)
+        .order_by("unit__kind")
+    )
+    labels = dict(UnitKind.choices)
+    found = [(row.pop("unit__kind"), row) for row in rows]
+    found.sort(key=lambda pair: KIND_ORDER.get(pair[0], len(KIND_ORDER)))
+    return [(code, str(labels.get(code, code)), Completeness(**row)) for code, row in found]
+
+
 @dataclass(frozen=True)
 class OverdueRow:
     obligation: Obligation
     days_overdue: int
     notices: list[Notification]
+    current: bool = True
+
+    @property
+    def last_notice(self) -> Notification | None:
+        """The last reminder or escalation sent about the duty."""
+        return self.notices[-1] if self.notices else None
 
 
 def overdue_list(
-    *, user, year: int, at: dt.datetime, kind: str = "", definition: str | None = None
+    *,
+    user,
+    at: dt.datetime,
+    year: int | None = None,
+    kind: str = "",
+    definition: str | None = None,
+    unit: Unit | None = None,
 ) -> list[OverdueRow]:
-    """Overdue duties of the units the user oversees, with days overdue and who was told when."""
-    obligations = list(
+    """Overdue duties of the units the user oversees, of every period unless one is given,
+    current units first, then the oldest due first; days overdue are counted in Vietnam time
+    and each row says who was told when."""
+    obligations = (
         _scope(user=user, year=year, kind=kind, definition=definition)
         .overdue(at=at)
         .select_related("definition", "unit")
-        .order_by("due_on", "unit__code")
     )
-    notices = _notices(o.pk for o in obligations)
+    if unit is not None:
+        obligations = obligations.filter(unit=unit)
+    found = list(obligations.order_by("due_on", "unit__code", "pk"))
+    notices = _notices(o.pk for o in found)
     day = timezone.localtime(at, VIETNAM).date()
+    found.sort(key=lambda o: not o.unit.is_valid_on(day))  # stable: keeps the due order
     return [
-        OverdueRow(obligation=o, days_overdue=o.days_overdue(on=day), notices=notices[o.pk])
-        for o in obligations
+        OverdueRow(
+            obligation=o,
+            days_overdue=o.days_overdue(on=day),
+            notices=notices[o.pk],
+            current=o.unit.is_valid_on(day),
+        )
+        for o in found
     ]
 
 
@@ -578,3 +636,8 @@ def unheld_duties(day: dt.date) -> list[str]:
             for who in missing
         ]
     return problems
+
+
+def dashboard_plans(user) -> QuerySet[Plan]:
+    """The plans whose units the user follows (the exports' title names them)."""
+    return Plan.objects.filter(units__in=oversight_scope(user)).distinct().order_by("code")

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
+from agencies.selectors import today
 from workflows.core.errors import Conflict, RuleViolation
 from workflows.core.notifications import mark_read
 from workflows.core.selectors import notifications_for
@@ -29,7 +28,7 @@ from workflows.core.views import (
     save_record_form,
 )
 
-from . import forms, selectors, services
+from . import charts, exports, forms, selectors, services
 from .actions import CONSOLIDATION, REPORT, WAIVE
 from .models import Obligation, ObligationState, ProvincialStatus
 
@@ -289,12 +288,44 @@ def _scope(request, form: forms.DashboardForm) -> dict:
     }
 
 
+def _charts(scope: dict) -> tuple[list[charts.Chart], list]:
+    """Completeness and timeliness by year (every period) and by kind of unit (the year)."""
+    by_year = selectors.completeness_by_year(
+        user=scope["user"], kind=scope["kind"], definition=scope["definition"]
+    )
+    by_kind = selectors.completeness_by_kind(**scope)
+    return [
+        charts.bar_chart(
+            id="chart-year",
+            title=_("Completeness and timeliness per year"),
+            axis=_("Year"),
+            rows=[(str(year), counts) for year, counts in by_year],
+        ),
+        charts.bar_chart(
+            id="chart-kind",
+            title=_("Completeness and timeliness per kind of unit, %(year)s")
+            % {"year": scope["year"]},
+            axis=_("Kind of unit"),
+            rows=[(label, counts) for _code, label, counts in by_kind],
+        ),
+    ], by_year
+
+
+def _overdue(scope: dict) -> list[selectors.OverdueRow]:
+    """Overdue duties of every period, of the kind of unit and obligation chosen."""
+    return selectors.overdue_list(
+        user=scope["user"], at=timezone.now(), kind=scope["kind"], definition=scope["definition"]
+    )
+
+
 @login_required
 def dashboard(request):
-    """Completeness and timeliness per unit, the overdue list, timeliness per year (V.2)."""
+    """Completeness and timeliness per unit (current units first), every period's overdue
+    duties, and the rates per year and per kind of unit as a chart with its table (V.2)."""
     form = _dashboard_filter(request)
     scope = _scope(request, form)
     rows, total = selectors.completeness_by_unit(**scope)
+    chart_list, by_year = _charts(scope)
     return render(
         request,
         "reporting/dashboard.html",
@@ -302,91 +333,59 @@ def dashboard(request):
             "form": form,
             "rows": rows,
             "total": total,
-            "overdue": selectors.overdue_list(**scope, at=timezone.now()),
-            "by_year": selectors.completeness_by_year(
-                user=request.user, kind=scope["kind"], definition=scope["definition"]
-            ),
+            "overdue": _overdue(scope),
+            "by_year": by_year,
+            "charts": chart_list,
             "query": request.GET.urlencode(),
         },
     )
 
 
-def _export_rows(request, form: forms.DashboardForm) -> list[list]:
-    """The dashboard table as plain rows: the header, one row per unit, the total."""
-    rows, total = selectors.completeness_by_unit(**_scope(request, form))
-    header = [
-        _("Unit code"),
-        _("Unit"),
-        _("Expected"),
-        _("Submitted"),
-        _("On time"),
-        _("Late"),
-        _("Missing"),
-        _("Waived"),
-        _("Completeness (%)"),
-        _("Timeliness (%)"),
-    ]
-
-    def line(code: str, name: str, counts) -> list:
-        return [
-            code,
-            name,
-            counts.expected,
-            counts.submitted,
-            counts.on_time,
-            counts.late,
-            counts.missing,
-            counts.waived,
-            counts.completeness_percent,
-            counts.timeliness_percent,
-        ]
-
-    return [
-        header,
-        *(line(row.unit.code, row.unit.name, row) for row in rows),
-        line("", _("Total"), total),
-    ]
-
-
 def _export_name(form: forms.DashboardForm, extension: str) -> str:
     data = form.cleaned_data
-    kind = f"{data['kind']}-" if data["kind"] else ""
-    return f"bao-cao-{kind}{data['year']}.{extension}"
+    return exports.file_name(year=data["year"], kind=data["kind"], extension=extension)
 
 
 @login_required
 def dashboard_csv(request):
     form = _dashboard_filter(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_export_name(form, "csv")}"'
-    response.write("\ufeff")  # so that spreadsheet programs read Vietnamese as UTF-8
-    csv.writer(response).writerows(_export_rows(request, form))
-    return response
+    rows, total = selectors.completeness_by_unit(**_scope(request, form))
+    return exports.csv_response(rows, total, name=_export_name(form, "csv"))
 
 
 @login_required
 def dashboard_xlsx(request):
+    """The table on its sheet and every overdue duty on another, each headed by what it is,
+    for which plan, the filters and when it was made (Vietnam time)."""
     form = _dashboard_filter(request)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = str(form.cleaned_data["year"])
-    for row in _export_rows(request, form):
-        sheet.append(row)
-    response = HttpResponse(
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    scope = _scope(request, form)
+    rows, total = selectors.completeness_by_unit(**scope)
+    book = exports.workbook(
+        rows=rows,
+        total=total,
+        overdue=_overdue(scope),
+        plans=list(selectors.dashboard_plans(request.user)),
+        year=scope["year"],
+        kind=scope["kind"],
+        definition=form.cleaned_data["definition"],
+        at=timezone.now(),
     )
-    response["Content-Disposition"] = f'attachment; filename="{_export_name(form, "xlsx")}"'
-    workbook.save(response)
-    return response
+    return exports.xlsx_response(book, name=_export_name(form, "xlsx"))
 
 
 @login_required
 def unit_detail(request, code: str):
-    """Drill-down: every duty of one unit the user oversees, each with its report."""
+    """Drill-down: every duty of one unit the user oversees, each with its report; whether the
+    unit exists today, and its overdue duties of every period in Vietnam days."""
     _require_oversight(request.user)
     unit = get_object_or_404(selectors.oversight_scope(request.user), code=code)
     rows = _rows(selectors.obligations_of(unit))
-    context = {"unit": unit, "rows": rows} | selectors.successions_around(unit)
+    context = {
+        "unit": unit,
+        "rows": rows,
+        "current": unit.is_valid_on(today()),
+        "overdue": selectors.overdue_list(user=request.user, at=timezone.now(), unit=unit),
+    } | selectors.successions_around(unit)
     return render(request, "reporting/unit.html", context)
 
 

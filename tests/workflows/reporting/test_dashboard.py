@@ -20,6 +20,8 @@ from .conftest import VN, draft, duty, to_review
 
 pytestmark = pytest.mark.django_db
 
+TABLE_ROW = 5  # the XLSX's table header, under the title, the filters, the time and a blank row
+
 QUERY = {"year": 2023, "kind": "district", "definition": "yearly_results_report"}
 DISTRICTS = [
     "d-bac-ai",
@@ -97,7 +99,14 @@ def test_dashboard_page_with_overdue_list_and_chart(client, year_2023):
     client.force_login(year_2023["dolisa"])
     response = client.get(reverse("reporting:dashboard"), QUERY)
     assert response.status_code == 200
-    overdue = {row.obligation.unit.code: row for row in response.context["overdue"]}
+    # Every period's overdue duties, not only the year shown: 2019–2022 were never sent either.
+    every = response.context["overdue"]
+    assert {row.obligation.year for row in every} == {2019, 2020, 2021, 2022, 2023}
+    old = next(
+        r for r in every if r.obligation.unit.code == "d-bac-ai" and r.obligation.year == 2022
+    )
+    assert old.days_overdue == 376  # 30/12/2022 → 10/01/2024
+    overdue = {row.obligation.unit.code: row for row in every if row.obligation.year == 2023}
     assert sorted(overdue) == [
         "d-ninh-phuoc",
         "d-phan-rang-thap-cham",
@@ -127,7 +136,7 @@ def test_exports_hold_the_same_numbers(client, year_2023):
     response = client.get(reverse("reporting:dashboard_xlsx"), QUERY)
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
-    rows = [list(row) for row in sheet.iter_rows(min_row=2, values_only=True)]
+    rows = [list(row) for row in sheet.iter_rows(min_row=TABLE_ROW + 1, values_only=True)]
     assert [[r[0] or "", *r[2:]] for r in rows] == EXPECTED
 
     response = client.get(reverse("reporting:dashboard_csv"), QUERY)
@@ -153,7 +162,7 @@ def test_a_district_supervisor_sees_only_their_district(client, year_2023):
     client.force_login(year_2023["thuan_bac"])
     response = client.get(reverse("reporting:dashboard"), QUERY)
     assert [row.unit.code for row in response.context["rows"]] == ["d-thuan-bac"]
-    assert [row.obligation.unit.code for row in response.context["overdue"]] == ["d-thuan-bac"]
+    assert {row.obligation.unit.code for row in response.context["overdue"]} == {"d-thuan-bac"}
     expected = {year: rates.expected for year, rates in response.context["by_year"]}
     assert expected == dict.fromkeys(range(2019, 2025), 1)
     lines = list(
@@ -167,7 +176,10 @@ def test_a_district_supervisor_sees_only_their_district(client, year_2023):
     sheet = load_workbook(
         io.BytesIO(client.get(reverse("reporting:dashboard_xlsx"), QUERY).content)
     ).active
-    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["d-thuan-bac", None]
+    assert [row[0] for row in sheet.iter_rows(min_row=TABLE_ROW + 1, values_only=True)] == [
+        "d-thuan-bac",
+        None,
+    ]
 
     assert client.get(reverse("reporting:unit", args=["d-thuan-bac"])).status_code == 200
     assert (
