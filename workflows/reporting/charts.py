@@ -11,13 +11,14 @@ from django.utils.formats import number_format
 
 from .selectors import Completeness
 
-PLOT_HEIGHT = 180  # 100 % of a bar
-TOP = 20  # room for the value above a full bar
+PLOT_HEIGHT = 160  # 100 % of a bar
+TOP = 40  # room for the value, written upwards, above a full bar
 LEFT = 36  # room for the axis labels
-BAR = 26
-GAP = 4  # between a group's two bars
-GROUP = 2 * BAR + GAP + 24  # one group's width, its margin included
-LABEL_LINES = 2  # a kind of unit's name may take two lines under its group
+BAR = 16
+GAP = 2  # between a group's two bars
+NARROW = 44  # a group's width, its margin included: years (nine fit a phone's width)
+WIDE = 84  # for groups named in words (kinds of unit), on two lines
+LABEL_LINES = 2
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,12 @@ class Bar:
     text: str  # the value, localised ("33,3%"), or "—" when nothing was expected
 
     @property
+    def centre(self) -> int:
+        return self.x + BAR // 2
+
+    @property
     def text_y(self) -> int:
-        return self.y - 4
+        return self.y - 3
 
 
 @dataclass(frozen=True)
@@ -76,12 +81,20 @@ def _lines(label: str, width: int = 12) -> list[str]:
     return lines
 
 
-def bar_chart(*, id: str, title: str, axis: str, rows: Iterable[tuple[str, Completeness]]) -> Chart:
+def bar_chart(
+    *,
+    id: str,
+    title: str,
+    axis: str,
+    rows: Iterable[tuple[str, Completeness]],
+    group: int = NARROW,
+) -> Chart:
     """One group per row (a year, a kind of unit): its completeness and timeliness bars."""
     baseline = TOP + PLOT_HEIGHT
     groups = []
+    margin = (group - 2 * BAR - GAP) // 2
     for index, (label, counts) in enumerate(rows):
-        left = LEFT + index * GROUP + 12
+        left = LEFT + index * group + margin
         bars = []
         for offset, (measure, rate) in enumerate(
             (("completeness", counts.completeness), ("timeliness", counts.timeliness))
@@ -99,7 +112,7 @@ def bar_chart(*, id: str, title: str, axis: str, rows: Iterable[tuple[str, Compl
         groups.append(
             Group(
                 label=str(label),
-                lines=_lines(str(label)),
+                lines=_lines(str(label), width=max(group // 6, 6)),
                 x=left,
                 centre=left + BAR + GAP // 2,
                 bars=bars,
@@ -112,7 +125,7 @@ def bar_chart(*, id: str, title: str, axis: str, rows: Iterable[tuple[str, Compl
         title=title,
         axis=axis,
         groups=groups,
-        width=LEFT + max(len(groups), 1) * GROUP + 12,
+        width=LEFT + max(len(groups), 1) * group + 4,
         height=baseline + 16 + 14 * LABEL_LINES,
         baseline=baseline,
         ticks=ticks,

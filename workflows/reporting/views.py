@@ -307,6 +307,7 @@ def _charts(scope: dict) -> tuple[list[charts.Chart], list]:
             % {"year": scope["year"]},
             axis=_("Kind of unit"),
             rows=[(label, counts) for _code, label, counts in by_kind],
+            group=charts.WIDE,
         ),
     ], by_year
 
