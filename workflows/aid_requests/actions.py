@@ -17,6 +17,18 @@ RETURN = Action.return_to_drafter(services.return_for_revision)
 REJECT = Action.rejection(services.reject)
 APPROVE = Action("approve", _("Approve"), services.approve)
 
+
+def recorded_delivery(request: AidRequest) -> dict:
+    """A returned delivery's form starts from what was recorded (the first time, empty)."""
+    if request.delivered_on is None:
+        return {}
+    return {
+        "delivered_on": request.delivered_on,
+        "children_reached": request.children_reached,
+        "note": request.delivery_note,
+    }
+
+
 AID_REQUEST = ProcessDeclaration(
     title=_("Aid request"),
     flow=AidRequestFlow,
@@ -86,12 +98,22 @@ AID_REQUEST = ProcessDeclaration(
                     services.record_delivery,
                     form=DeliveryForm,
                     transition="record_delivery",
+                    initial=recorded_delivery,
                 ),
             ),
         ),
         "confirm_delivery": HumanStep(
             _("Delivery confirmation"),
-            (Action("confirm_delivery", _("Confirm delivery"), services.confirm_delivery),),
+            (
+                Action("confirm_delivery", _("Confirm delivery"), services.confirm_delivery),
+                # Back to the delivery step, to whoever recorded it, with a reason they read.
+                Action(
+                    "return_delivery",
+                    _("Return the delivery record"),
+                    services.return_delivery,
+                    reason=True,
+                ),
+            ),
         ),
     },
 )

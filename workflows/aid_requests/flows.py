@@ -6,7 +6,7 @@ from __future__ import annotations
 from viewflow import this
 from viewflow.workflow import Activation, flow, lock
 
-from agencies.selectors import actors_for, has_membership
+from agencies.selectors import actors_for, has_membership, memberships_of
 from workflows.core.nodes import FanOut, RoutedJoin, Start, Step, actor_data, record_of
 
 from .models import AidRequest, Status
@@ -57,8 +57,8 @@ class AidRequestFlow(flow.Flow):
     )
     approve = Step().Next(this.deliver).Case(this.end, rejected)
     approve_ppc = Step().Next(this.deliver).Case(this.end, rejected)
-    deliver = Step().Next(this.confirm_delivery)
-    confirm_delivery = Step().Next(this.end)
+    deliver = Step().Assign(this.delivery_recorder).Next(this.confirm_delivery)
+    confirm_delivery = Step().Next(this.end).Case(this.deliver, status_is(Status.DELIVERY_RETURNED))
     end = flow.End()
 
     def actors(self, activation: Activation, *, step: str):
@@ -80,6 +80,20 @@ class AidRequestFlow(flow.Flow):
         if has_membership(request.drafted_by, unit=request.district, role=actor["role"]):
             return request.drafted_by
         return None
+
+    def delivery_recorder(self, activation: Activation):
+        """A returned delivery goes back to the inbox of the officer who recorded it while they
+        still hold the unit and role of the step; otherwise (and the first time) it waits in
+        the queue of the unit's officers."""
+        request: AidRequest = record_of(activation)
+        recorder = (
+            request.delivery_recorded_by if request.status == Status.DELIVERY_RETURNED else None
+        )
+        if recorder is None:
+            return None
+        actor = activation.task.data["actor"]
+        held = memberships_of(recorder).filter(unit_id=actor["unit_id"], role__code=actor["role"])
+        return recorder if recorder.is_active and held.exists() else None
 
     def reviewers(self, activation: Activation) -> list[dict]:
         """One review task per unit the matrix names for the request's category (parallel)."""

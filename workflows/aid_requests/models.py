@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -29,6 +30,7 @@ class Status(models.TextChoices):
     CONSOLIDATED = "consolidated", _("Consolidated by DOLISA")
     APPROVED = "approved", _("Approved")
     DELIVERED = "delivered", _("Delivered")
+    DELIVERY_RETURNED = "delivery_returned", _("Delivery returned for correction")
     CLOSED = "closed", _("Closed")
     REJECTED = "rejected", _("Rejected")
     WITHDRAWN = "withdrawn", _("Withdrawn")
@@ -42,6 +44,7 @@ IN_PIPELINE = (
     Status.CONSOLIDATED,
     Status.APPROVED,
     Status.DELIVERED,
+    Status.DELIVERY_RETURNED,
     Status.CLOSED,
 )
 
@@ -104,6 +107,14 @@ class AidRequest(ReviewedRecord):
     delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
     children_reached = models.PositiveIntegerField(_("children reached"), null=True, blank=True)
     delivery_note = models.TextField(_("delivery note"), blank=True)
+    delivery_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("delivery recorded by"),
+    )
     objects = AidRequestQuerySet.as_manager()
 
     class Meta:
@@ -171,12 +182,22 @@ class AidRequest(ReviewedRecord):
     def reject(self) -> None:
         """Refused at sign-off, review, consolidation or approval."""
 
-    @transition(field=status, source=Status.APPROVED, target=Status.DELIVERED)
-    def record_delivery(self, *, delivered_on: dt.date, children_reached: int, note: str) -> None:
-        """The district records what reached the children."""
+    @transition(
+        field=status, source=[Status.APPROVED, Status.DELIVERY_RETURNED], target=Status.DELIVERED
+    )
+    def record_delivery(
+        self, *, delivered_on: dt.date, children_reached: int, note: str, by
+    ) -> None:
+        """The district records what reached the children (again, after a return)."""
         self.delivered_on = delivered_on
         self.children_reached = children_reached
         self.delivery_note = note
+        self.delivery_recorded_by = by
+
+    @transition(field=status, source=Status.DELIVERED, target=Status.DELIVERY_RETURNED)
+    def return_delivery(self) -> None:
+        """DOLISA sends the delivery record back to be recorded again, with a reason; what was
+        recorded and its evidence stay on the request until then."""
 
     @transition(field=status, source=Status.DELIVERED, target=Status.CLOSED)
     def confirm_delivery(self) -> None:

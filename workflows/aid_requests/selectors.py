@@ -14,6 +14,7 @@ from agencies.selectors import (
     today,
     units_for_user,
 )
+from workflows.core.models import AuditEvent
 
 from .flows import PROCESS
 from .models import AidRequest, Status
@@ -65,3 +66,13 @@ def overlapping_requests(request: AidRequest) -> QuerySet[AidRequest]:
 def overdue_deliveries(*, on: dt.date | None = None) -> QuerySet[AidRequest]:
     """Approved requests not delivered by their due date."""
     return AidRequest.objects.filter(status=Status.APPROVED, delivery_due__lt=on or today())
+
+
+def delivery_return_reason(request: AidRequest) -> str:
+    """Why the delivery record of a request waiting to be recorded again was returned (the
+    reason of its last return), else ""."""
+    if request.status != Status.DELIVERY_RETURNED or request.process_id is None:
+        return ""
+    events = AuditEvent.objects.filter(process_id=request.process_id, action="return_delivery")
+    last = events.order_by("-created", "-id").values_list("comment", flat=True).first()
+    return last or ""

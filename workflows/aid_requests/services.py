@@ -389,7 +389,8 @@ def record_delivery(
     note: str = "",
     evidence: Uploads = (),
 ) -> AidRequest:
-    """The district records what was delivered, with evidence."""
+    """The district records what was delivered, with evidence; after a return, again (the
+    earlier evidence stays with the request)."""
 
     def apply(request: AidRequest, ctx: StepContext) -> dict:
         errors = {}
@@ -408,6 +409,7 @@ def record_delivery(
             "delivered_on": delivered_on,
             "children_reached": children_reached,
             "note": note.strip(),
+            "by": user,
         }
 
     return DOOR.perform(
@@ -423,3 +425,9 @@ def record_delivery(
 def confirm_delivery(*, user, request_id: int, comment: str = "") -> AidRequest:
     """DOLISA confirms the delivery; the request closes (IV.1.d)."""
     return DOOR.perform(request_id, user, "confirm_delivery", comment=comment)
+
+
+def return_delivery(*, user, request_id: int, reason: str) -> AidRequest:
+    """The confirming officer sends the delivery record back, with a reason, to the officer
+    who recorded it (or their unit's queue), instead of confirming it (IV.1.d)."""
+    return DOOR.perform(request_id, user, "return_delivery", comment=reason)

@@ -46,6 +46,7 @@ def request_detail(request, pk: int):
         "overlaps": selectors.overlapping_requests(aid),
         "overdue": aid.is_delivery_overdue(today()),
         "area_class": area_class_label(aid.commune, plan=aid.category.plan),
+        "delivery_return_reason": selectors.delivery_return_reason(aid),
     }
     return render(request, "aid_requests/detail.html", context)
 
