@@ -116,6 +116,16 @@ def _record(
             active_members(role=target["role"], on=on, path="unit__memberships")
         )
         recipient = F("unit__memberships__user_id")
+    _insert(obligations, kind=kind, recipient=recipient, texts=texts)
+
+
+def _insert(
+    obligations: QuerySet[Obligation],
+    *,
+    kind: str,
+    recipient: Combinable | list[int],
+    texts: list[NoticeText],
+) -> None:
     record_selected(
         obligations,
         kind=kind,
@@ -125,6 +135,70 @@ def _record(
         texts=texts,
         url_name="reporting:obligation",
     )
+
+
+# From a duty to the members of the units of its definition's plan: the path through which one
+# statement reaches every unit the plan names to be told (escalate_to), whatever their number.
+PLAN_MEMBERS = "definition__plan__units__memberships"
+
+
+def _record_targets(
+    obligations: QuerySet[Obligation],
+    *,
+    kind: str,
+    texts: list[NoticeText],
+    targets: dict[tuple[Unit | None, str], list[int]],
+    plans: dict[int, int],
+    on: dt.date,
+) -> None:
+    """Record the notices of many targets, each (a unit or None for the obliged unit itself, a
+    role) with the definitions it is told of, in two statements whatever their number (bench
+    P3: one per target grew with every plan loaded): one joining each duty to its own unit's
+    members, one to the members of the named units of its plan. A named unit outside the
+    duty's plan (a successor loaded with another plan) keeps a statement of its own. `plans`
+    gives each definition's plan."""
+    own, named, apart = Q(pk__in=[]), Q(pk__in=[]), []
+    own_ids: set[int] = set()
+    named_ids: set[int] = set()
+    for (unit, role), ids in targets.items():
+        if unit is None:
+            own |= Q(
+                active_members(role=role, on=on, path="unit__memberships"), definition_id__in=ids
+            )
+            own_ids.update(ids)
+            continue
+        inside = [pk for pk in ids if plans.get(pk) == unit.plan_id]
+        if inside:
+            named |= Q(
+                active_members(role=role, on=on, path=PLAN_MEMBERS),
+                definition_id__in=inside,
+                **{f"{PLAN_MEMBERS}__unit_id": unit.pk},
+            )
+            named_ids.update(inside)
+        if outside := [pk for pk in ids if pk not in inside]:
+            apart.append((unit, role, outside))
+    if own_ids:
+        _insert(
+            obligations.filter(own),  # one filter() call: the conditions share one join
+            kind=kind,
+            recipient=F("unit__memberships__user_id"),
+            texts=_of(texts, list(own_ids)),
+        )
+    if named_ids:
+        _insert(
+            obligations.filter(named),
+            kind=kind,
+            recipient=F(f"{PLAN_MEMBERS}__user_id"),
+            texts=_of(texts, list(named_ids)),
+        )
+    for unit, role, ids in apart:
+        _record(
+            obligations.filter(definition_id__in=ids),
+            kind=kind,
+            texts=_of(texts, ids),
+            target={"unit": unit.code, "role": role},
+            on=on,
+        )
 
 
 def _not_yet_told(
@@ -209,7 +283,7 @@ def record_escalations(*, day: dt.date, at: dt.datetime, recorded: dt.datetime) 
             )
             for d, year, due_on in _groups(obligations)
         ]
-        told: dict[tuple, list[int]] = defaultdict(list)
+        told: dict[tuple[Unit | None, str], list[int]] = defaultdict(list)
         named = Unit.objects.in_bulk(
             [t["unit"] for d in definitions for t in d.escalate_to if t.get("unit")],
             field_name="code",
@@ -221,15 +295,15 @@ def record_escalations(*, day: dt.date, at: dt.datetime, recorded: dt.datetime) 
                     continue
                 # A named unit that has ended is told through its successor for the duty.
                 for holder in successors_of(named[target["unit"]], on=day, duty=definition.code):
-                    told[holder.code, target["role"]].append(definition.pk)
-        for (unit, role), definition_ids in told.items():
-            _record(
-                obligations.filter(definition_id__in=definition_ids),
-                kind=OVERDUE,
-                texts=_of(texts, definition_ids),
-                target={"unit": unit, "role": role},
-                on=day,
-            )
+                    told[holder, target["role"]].append(definition.pk)
+        _record_targets(
+            obligations,
+            kind=OVERDUE,
+            texts=texts,
+            targets=told,
+            plans={d.pk: d.plan_id for d in definitions},
+            on=day,
+        )
 
 
 def _of(texts: list[NoticeText], definition_ids: list[int]) -> list[NoticeText]:
