@@ -170,6 +170,10 @@ def aid_requests(browser: Browser) -> list:
     delivery = {"delivered_on": "20/11/2023", "children_reached": 118, "note": "Đã trao sữa"}
     browser.act(aid, "deliver", delivery)
     browser.as_("dolisa", "officer")
+    browser.act(aid, "return_delivery", {"reason": "Thiếu biên bản trao"})
+    browser.as_("d-bac-ai", "officer")
+    browser.act(aid, "deliver", delivery)
+    browser.as_("dolisa", "officer")
     browser.act(aid, "confirm_delivery")
 
     returned = new_aid_request(browser)
