@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from agencies.selectors import area_class_label, today
+from workflows.core.filters import list_context
 from workflows.core.views import (
     door_errors,
     may_take,
@@ -19,6 +20,7 @@ from workflows.core.views import (
 
 from . import forms, selectors, services
 from .actions import AID_REQUEST
+from .filters import AidRequestFilter
 from .models import AidRequest
 
 
@@ -30,12 +32,11 @@ def _visible_request(user, pk: int) -> AidRequest:
 
 @login_required
 def request_list(request):
-    requests = selectors.requests_visible_to(request.user)
-    overdue = request.GET.get("overdue") == "1"
-    if overdue:  # approved but not delivered by the due date
-        requests = requests.filter(pk__in=selectors.overdue_deliveries())
-    page = Paginator(requests, 50).get_page(request.GET.get("page"))
-    return render(request, "aid_requests/list.html", {"page": page, "overdue": overdue})
+    """The requests the user may read, filtered by the query string (filters.py)."""
+    found = AidRequestFilter(request.GET, queryset=selectors.requests_visible_to(request.user))
+    context = list_context(request, found, "aid_requests")
+    context["page"] = Paginator(found.qs, 50).get_page(request.GET.get("page"))
+    return render(request, "aid_requests/list.html", context)
 
 
 @login_required

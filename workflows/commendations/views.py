@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from workflows.core.filters import list_context
 from workflows.core.transitions import may_start
 from workflows.core.views import (
     door_errors,
@@ -20,6 +21,7 @@ from workflows.core.views import (
 
 from . import selectors, services
 from .actions import COMMENDATION
+from .filters import CommendationFilter
 from .forms import NominationForm
 from .models import Commendation
 
@@ -33,9 +35,12 @@ def _visible(user, pk: int) -> Commendation:
 
 @login_required
 def commendation_list(request):
+    """The proposals the user may read, filtered by the query string (filters.py)."""
     commendations = selectors.commendations_visible_to(request.user)
-    page = Paginator(commendations, 50).get_page(request.GET.get("page"))
-    context = {"page": page, "may_propose": selectors.may_propose(request.user)}
+    found = CommendationFilter(request.GET, queryset=commendations)
+    context = list_context(request, found, "commendations")
+    context["page"] = Paginator(found.qs, 50).get_page(request.GET.get("page"))
+    context["may_propose"] = selectors.may_propose(request.user)
     return render(request, "commendations/list.html", context)
 
 

@@ -295,4 +295,42 @@ class Notification(models.Model):
         return f"{self.day:%d/%m/%Y} {self.kind} → {self.recipient}: {self.title}"
 
 
+class SavedFilter(models.Model):
+    """A list's filters that one person keeps under a name: the page they belong to and the
+    query string to open it with (the filters live in the URL)."""
+
+    PAGES = {
+        "inbox": "tasks:inbox",
+        "aid_requests": "aid_requests:list",
+        "commendations": "commendations:list",
+        "obligations": "reporting:obligations",
+    }
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_filters",
+        verbose_name=_("user"),
+    )
+    page = models.CharField(_("page"), max_length=32, choices=[(p, p) for p in PAGES])
+    label = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("query string"), max_length=1000, blank=True)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        ordering = ["label", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "page", "label"], name="saved_filter_label")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.page})"
+
+    def get_absolute_url(self) -> str:
+        url = reverse(self.PAGES[self.page])
+        return f"{url}?{self.query}" if self.query else url
+
+
 from .once import CreateToken  # noqa: E402, F401 (a create form's one-time token, once.py)

@@ -15,17 +15,32 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Window
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from viewflow.workflow.models import Task
 
 from . import once
-from .declaration import Action, ProcessDeclaration, declaration_of
+from .bulk import run_each
+from .declaration import (
+    Action,
+    ProcessDeclaration,
+    declaration_of,
+    declaration_of_flow,
+    declarations,
+)
 from .errors import Conflict, NoResponsibleUnit, PermissionDenied, RuleViolation
+from .filters import (
+    SavedFilterForm,
+    TaskFilter,
+    clean_query,
+    forget_saved_filters,
+    list_context,
+)
 from .forms import ReassignForm
-from .inbox import task_rows
+from .inbox import task_rows, with_outcomes
+from .models import SavedFilter
 from .permissions import require_actor
 from .selectors import (
     actionable_tasks,
@@ -308,7 +323,7 @@ def process_urls(declaration: ProcessDeclaration, *, page: bool = False) -> list
     return urls
 
 
-def _page(request, tasks, template: str, *, counted: bool = False):
+def _page(request, tasks, *, counted: bool = False) -> dict[str, Any]:
     """One page of task rows; the next page exists if one more row does (no COUNT over the
     queue, which grows with the whole province's work: hand-written for the benchmark's P2).
     `counted`: the page's own statement also counts every row (a window over the user's tasks),
@@ -322,7 +337,7 @@ def _page(request, tasks, template: str, *, counted: bool = False):
     if counted:
         page_tasks = page_tasks.annotate(open_count=Window(Count("id")))
     rows = task_rows(page_tasks[start : start + PAGE + 1])
-    context = {
+    context: dict[str, Any] = {
         "rows": rows[:PAGE],
         "page": number,
         "previous_page": number - 1 if number > 1 else None,
@@ -332,19 +347,140 @@ def _page(request, tasks, template: str, *, counted: bool = False):
         context["open_count"] = (
             rows[0]["task"].open_count if rows else (tasks.count() if number > 1 else 0)
         )
-    return render(request, template, context)
+    return context
+
+
+def _bulk_key(declaration: ProcessDeclaration, action: Action) -> str:
+    return f"{declaration.url_namespace}:{action.name}"
+
+
+def _bulk_choices(rows: list[dict]) -> list[tuple[str, str]]:
+    """The actions the page's tasks declare at their steps that take no page of their own
+    (what may be taken over several tasks at once), once each."""
+    found: dict[str, str] = {}
+    for row in rows:
+        task = row["task"]
+        declaration = declaration_of_flow(task.flow_task.flow_class)
+        if declaration is None:
+            continue
+        for action in declaration.step_actions(task.flow_task.name):
+            if action.page is None:
+                found[_bulk_key(declaration, action)] = f"{declaration.title}: {action.label}"
+    return list(found.items())
 
 
 @login_required
 def inbox(request):
-    """Tasks waiting for the user: assigned to them or in their units' queues, and how many."""
-    return _page(request, actionable_tasks(request.user), "core/inbox.html", counted=True)
+    """Tasks waiting for the user: assigned to them or in their units' queues, and how many;
+    filtered by the query string, with the user's saved filters and the bulk actions."""
+    tasks = actionable_tasks(request.user)
+    found = TaskFilter(request.GET, queryset=tasks, user=request.user)
+    context = list_context(request, found, "inbox")
+    if context["filters_active"]:
+        context |= _page(request, found.qs, counted=True)
+        context["matching_count"] = context.pop("open_count")
+        context["open_count"] = tasks.count()
+    else:
+        context |= _page(request, tasks, counted=True)
+    context["bulk_actions"] = _bulk_choices(context["rows"])
+    return render(request, "core/inbox.html", context)
 
 
 @login_required
 def archive(request):
-    """Tasks the user completed."""
-    return _page(request, archived_tasks(request.user), "core/archive.html")
+    """Tasks the user completed, with what was done at each."""
+    context = _page(request, archived_tasks(request.user))
+    context["rows"] = with_outcomes(context["rows"])
+    return render(request, "core/archive.html", context)
+
+
+def _declared_bulk(key: str) -> tuple[ProcessDeclaration, Action]:
+    namespace, _colon, name = key.partition(":")
+    declaration = next((d for d in declarations() if d.url_namespace == namespace), None)
+    action = declaration.action(name) if declaration is not None else None
+    if declaration is None or action is None or action.page is not None:
+        raise Http404
+    return declaration, action
+
+
+def _at_step(row: dict, declaration: ProcessDeclaration, action: Action) -> bool:
+    task = row["task"]
+    return declaration_of_flow(task.flow_task.flow_class) is declaration and action in (
+        declaration.step_actions(task.flow_task.name)
+    )
+
+
+@login_required
+@require_POST
+def bulk(request):
+    """One declared action over several of the user's tasks: first its form for them all
+    (a decision's number, a comment, a reason, the confirmation of a destructive action), then
+    each task's record through the door in its own transaction, and what became of each."""
+    declaration, action = _declared_bulk(request.POST.get("action", ""))
+    ids = [int(v) for v in request.POST.getlist("tasks") if v.isdigit()][: PAGE * 4]
+    rows = task_rows(actionable_tasks(request.user).filter(pk__in=ids).only(*ROW_FIELDS))
+    back = f"{reverse('tasks:inbox')}?{clean_query(request.POST.get('query', ''))}"
+    if not rows:
+        messages.error(request, _("Choose at least one of your tasks."))
+        return redirect(back)
+    form_class = _form_class(action)
+    data = request.POST if "run" in request.POST else None
+    form = form_class(data, request.FILES or None, prefix=action.name)
+    context = {
+        "declaration": declaration,
+        "action": action,
+        "form": form,
+        "rows": rows,
+        "back": back,
+        "query": clean_query(request.POST.get("query", "")),
+        "elsewhere": [r for r in rows if not _at_step(r, declaration, action)],
+    }
+    if "run" not in request.POST or not form.is_valid():
+        status = 400 if "run" in request.POST else 200
+        return render(request, "core/bulk_action.html", context, status=status)
+    data = {k: v for k, v in form.cleaned_data.items() if k != "confirm"}
+
+    def act(row: dict) -> object:
+        if not _at_step(row, declaration, action) or row["subject"] is None:
+            raise Conflict(_("This task is not at a step where this action is taken."))
+        arguments = {declaration.record_arg: row["subject"].pk}
+        return action.service(user=request.user, **arguments, **data)
+
+    context["results"] = run_each(rows, act)
+    return render(request, "core/bulk_result.html", context)
+
+
+@login_required
+@require_POST
+def save_filter(request):
+    """The page's current filters kept under a name (the same name is overwritten)."""
+    form = SavedFilterForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        page = request.POST.get("page")
+        target = SavedFilter.PAGES.get(str(page), "tasks:inbox")
+        return redirect(f"{reverse(target)}?{clean_query(request.POST.get('query', ''))}")
+    saved, _created = SavedFilter.objects.update_or_create(
+        user=request.user,
+        page=form.cleaned_data["page"],
+        label=form.cleaned_data["label"],
+        defaults={"query": clean_query(form.cleaned_data["query"])},
+    )
+    forget_saved_filters(request)
+    messages.success(request, _("Filter “%(label)s” saved.") % {"label": saved.label})
+    return redirect(saved.get_absolute_url())
+
+
+@login_required
+@require_POST
+def delete_filter(request, pk: int):
+    """One of the user's saved filters removed; back to its page."""
+    saved = get_object_or_404(SavedFilter, pk=pk, user=request.user)
+    target = reverse(SavedFilter.PAGES[saved.page])
+    saved.delete()
+    forget_saved_filters(request)
+    messages.success(request, _("Filter “%(label)s” deleted.") % {"label": saved.label})
+    return redirect(target)
 
 
 def record_urls(

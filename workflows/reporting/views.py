@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agencies.selectors import today
-from workflows.core.errors import Conflict, RuleViolation
+from workflows.core.bulk import run_each
+from workflows.core.filters import list_context
 from workflows.core.notifications import mark_read
 from workflows.core.selectors import notifications_for
 from workflows.core.timeline import timeline_for
@@ -30,6 +30,7 @@ from workflows.core.views import (
 
 from . import charts, exports, forms, selectors, services
 from .actions import CONSOLIDATION, REPORT, WAIVE
+from .filters import ObligationFilter
 from .models import Obligation, ObligationState, ProvincialStatus
 
 
@@ -59,12 +60,22 @@ def _waivable_rows(user, rows) -> list[dict]:
     return rows
 
 
+def _obligations_page(request, context: dict, *, status: int = 200):
+    """The duties of the user's units filtered by the query string (filters.py), each marked
+    with whether the user may waive it, with the saved filters and `context`."""
+    found = ObligationFilter(
+        request.GET, queryset=selectors.my_obligations(request.user), user=request.user
+    )
+    rows = _waivable_rows(request.user, _rows(found.qs))
+    context = list_context(request, found, "obligations") | {"rows": rows} | context
+    context.setdefault("waive", WAIVE if any(r["waivable"] for r in rows) else None)
+    return render(request, "reporting/obligations.html", context, status=status)
+
+
 @login_required
 def obligation_list(request):
     """The duties of the user's units, with what to do next, and the waiver of several."""
-    rows = _waivable_rows(request.user, _rows(selectors.my_obligations(request.user)))
-    context = {"rows": rows, "waive": WAIVE if any(r["waivable"] for r in rows) else None}
-    return render(request, "reporting/obligations.html", context)
+    return _obligations_page(request, {})
 
 
 @login_required
@@ -77,24 +88,13 @@ def obligations_waive(request):
     chosen = {o.pk: o for o in visible.filter(pk__in=ids)}
     form = forms.BulkWaiveForm(request.POST, choices=[(pk, str(o)) for pk, o in chosen.items()])
     if not form.is_valid():
-        rows = _waivable_rows(request.user, _rows(selectors.my_obligations(request.user)))
-        context = {"rows": rows, "waive": WAIVE, "bulk_form": form}
-        return render(request, "reporting/obligations.html", context, status=400)
-    results = []
-    for pk in form.cleaned_data["obligations"]:
-        try:
-            with transaction.atomic():
-                services.waive_obligation(
-                    user=request.user, obligation_id=pk, reason=form.cleaned_data["reason"]
-                )
-        except (PermissionDenied, Conflict, RuleViolation, ValidationError) as exc:
-            message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            results.append({"obligation": chosen[pk], "waived": False, "message": message})
-        else:
-            results.append({"obligation": chosen[pk], "waived": True, "message": ""})
-    rows = _waivable_rows(request.user, _rows(selectors.my_obligations(request.user)))
-    context = {"rows": rows, "waive": WAIVE, "results": results}
-    return render(request, "reporting/obligations.html", context)
+        return _obligations_page(request, {"waive": WAIVE, "bulk_form": form}, status=400)
+    reason = form.cleaned_data["reason"]
+    results = run_each(
+        [chosen[pk] for pk in form.cleaned_data["obligations"]],
+        lambda o: services.waive_obligation(user=request.user, obligation_id=o.pk, reason=reason),
+    )
+    return _obligations_page(request, {"results": results})
 
 
 def _obligation_page(request, obligation, *, waive_form=None, status=200):

@@ -1,0 +1,76 @@
+"""The lists' filters in the URL (kept by the pager and saved per user), the inbox's bulk
+action (each task on its own, a refusal stops no other) and the archive's outcomes."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from workflows.aid_requests import services
+from workflows.aid_requests.models import Status
+from workflows.core.models import SavedFilter
+
+from .conftest import to_review
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_inbox_filters_by_year_and_code(client, cast, new_request):
+    old, new = new_request(year=2022), new_request(year=2023)
+    to_review(cast, old)
+    to_review(cast, new)
+    client.force_login(cast.doet)
+    page = client.get(reverse("tasks:inbox"), {"year": 2022}).content.decode()
+    assert str(old) in page and str(new) not in page
+    page = client.get(reverse("tasks:inbox"), {"q": str(new)}).content.decode()
+    assert str(new) in page and str(old) not in page
+    assert "(2 việc đang mở)" in page  # the badge still counts every open task
+
+
+def test_the_aid_list_filters_by_status_and_saves_the_filter(client, cast, new_request):
+    draft, sent = new_request(year=2022), new_request(year=2023)
+    to_review(cast, sent)
+    client.force_login(cast.drafter)
+    url = reverse("aid_requests:list")
+    page = client.get(url, {"status": Status.DRAFT}).content.decode()
+    assert str(draft) in page and str(sent) not in page
+    saved = client.post(
+        reverse("tasks:save_filter"),
+        {"page": "aid_requests", "label": "Nháp", "query": "status=draft&page=3"},
+    )
+    assert saved.status_code == 302 and saved.url == f"{url}?status=draft"
+    listed = client.get(url).content.decode()
+    assert f'href="{url}?status=draft"' in listed
+    mine = SavedFilter.objects.get(user=cast.drafter)
+    client.force_login(cast.doet)  # another user cannot delete it
+    assert client.post(reverse("tasks:delete_filter", args=[mine.pk])).status_code == 404
+    client.force_login(cast.drafter)
+    client.post(reverse("tasks:delete_filter", args=[mine.pk]))
+    assert not SavedFilter.objects.exists()
+
+
+def test_bulk_sign_off_does_each_open_task_and_skips_one_gone(client, cast, new_request):
+    first, second = new_request(year=2022), new_request(year=2023)
+    for aid in (first, second):
+        services.submit(user=cast.drafter, request_id=aid.pk)
+    client.force_login(cast.district_leader)
+    inbox = client.get(reverse("tasks:inbox"))
+    ids = [row["task"].pk for row in inbox.context["rows"]]
+    assert len(ids) == 2 and 'name="tasks"' in inbox.content.decode()
+    services.sign_off(user=cast.district_leader, request_id=second.pk)  # gone meanwhile
+    data = {"action": "aid_requests:sign_off", "tasks": ids}
+    form = client.post(reverse("tasks:bulk"), data)
+    assert form.status_code == 200 and "sign_off-comment" in form.content.decode()
+    done = client.post(reverse("tasks:bulk"), {**data, "run": "1"}).content.decode()
+    first.refresh_from_db()
+    assert first.status == Status.UNDER_REVIEW
+    assert done.count('data-result="done"') == 1
+
+
+def test_the_archive_shows_what_was_done(client, cast, new_request):
+    aid = new_request()
+    to_review(cast, aid)
+    services.return_for_revision(user=cast.doet, request_id=aid.pk, reason="Thiếu hồ sơ.")
+    client.force_login(cast.doet)
+    page = client.get(reverse("tasks:archive")).content.decode()
+    assert 'class="outcome-return"' in page
