@@ -39,7 +39,7 @@ run: install
 	for plan in $(PLANS); do $(PY) manage.py loadplan "$$plan" || exit 1; done
 	$(PY) manage.py seed_demo
 	$(PY) manage.py generate_obligations
-	$(PY) manage.py runserver $(HOST)
+	sh config/run-local.sh $(PY) $(HOST)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -210,7 +210,14 @@ SEND_NOTIFICATIONS = "workflows.core.tasks.send_notifications"
 def queue_sending() -> None:
     """After commit, queue the task that sends every notice still unsent. A broker outage must
     not fail the action that recorded them: the error is logged and the scheduled send
-    delivers them later (robust)."""
+    delivers them later (robust). Once per transaction: the one send delivers every notice
+    its steps recorded (a callback queued where no savepoint rollback can drop it)."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        open_savepoints = set(connection.savepoint_ids)
+        for savepoints, func, _robust in connection.run_on_commit:
+            if func is _queue_sending and savepoints <= open_savepoints:
+                return
     transaction.on_commit(_queue_sending, robust=True)
 
 

@@ -21,6 +21,7 @@ from viewflow.workflow.models import Process, Task
 from agencies.models import Unit
 from agencies.selectors import Actor, has_membership, permission_for, permissions_of
 
+from . import notices
 from .declaration import Action, ProcessDeclaration, declaration_of, declaration_of_flow
 from .errors import Conflict, PermissionDenied
 from .models import AuditEvent, ProcessRecord
@@ -205,6 +206,7 @@ def perform(
     if declared.reason:
         comment = require_reason(comment)
     flow_tasks = declaration.nodes_for(action)
+    since = timezone.now()
     with _entered(model=model, pk=pk, flow_tasks=flow_tasks, user=user, task_id=task_id) as (
         process,
         record,
@@ -225,7 +227,7 @@ def perform(
         activation = task.flow_task.activation_class(task)
         activation.start(None)
         activation.execute()
-        _record_event(
+        event = _record_event(
             subject=record,
             action=action,
             user=user,
@@ -235,6 +237,15 @@ def perform(
             to_status=record.status,
             comment=comment,
             data=context.data,
+        )
+        notices.after_step(
+            declaration=declaration,
+            record=record,
+            process=process,
+            action=action,
+            user=user,
+            event=event,
+            since=since,
         )
     return record
 
@@ -294,9 +305,19 @@ def _bind_new_process(record: ProcessRecord) -> Process:
 def start(*, record: ProcessRecord, user, actor: Actor, action: str = "create") -> Process:
     """Start a saved record's process and audit the start under the matrix row that allowed
     it, inside the transaction that saved the record."""
+    since = timezone.now()
     process = _bind_new_process(record)
     audit = {"subject": record, "action": action, "user": user, "actor": actor_data(actor)}
-    _record_event(**audit, process=process, to_status=getattr(record, "status", ""))
+    event = _record_event(**audit, process=process, to_status=getattr(record, "status", ""))
+    notices.after_step(
+        declaration=declaration_of(type(record)),
+        record=record,
+        process=process,
+        action=action,
+        user=user,
+        event=event,
+        since=since,
+    )
     return process
 
 
@@ -343,11 +364,12 @@ def act_outside_step(
         record.save()
     if then is not None and process is not None and process.status != STATUS.DONE:
         declaration.flow.instance.cancel(process)  # a restart leaves no step of it waiting
+    since = timezone.now()
     if then == "restart":
         if not isinstance(record, ProcessRecord):
             raise TypeError(f"{type(record).__name__} has no process to restart")
         process = _bind_new_process(record)
-    _record_event(
+    event = _record_event(
         subject=record,
         action=action,
         user=user,
@@ -358,6 +380,16 @@ def act_outside_step(
         data=context.data,
         actor=actor_data(actor),
     )
+    if then == "restart" and process is not None:
+        notices.after_step(
+            declaration=declaration,
+            record=record,
+            process=process,
+            action=action,
+            user=user,
+            event=event,
+            since=since,
+        )
     return actor
 
 
@@ -518,6 +550,9 @@ def _record_handover(
 ) -> None:
     """Audit a task changing hands or queues: the record's status stays what it was."""
     status = getattr(record, "status", "")
+    notices.after_handover(
+        declaration=declaration_of(type(record)), record=record, task=task, by=by
+    )
     _record_event(
         subject=record,
         action=action,

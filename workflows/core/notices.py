@@ -1,0 +1,196 @@
+"""The notices the door sends when it performs a step, alike for every declared process: a task
+that lands in a person's hands or in the queue of a unit and role (its current members), a
+record sent back to its author, and a decision told to its author. They are recorded in the
+step's transaction under their keys and sent after it commits (workflows.core.notifications);
+the door calls `after_step` and `after_handover` (docs/architecture.md, "The door")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext as _
+from viewflow.workflow import STATUS
+from viewflow.workflow.models import Process, Task
+
+from agencies.models import Role, Unit
+from agencies.selectors import today
+
+from .declaration import ProcessDeclaration
+from .models import AuditEvent
+from .notifications import Notice, notify
+from .selectors import current_members
+
+ASSIGNED = "assigned"
+RETURNED = "returned"
+DECIDED = "decided"
+OPEN = (STATUS.NEW, STATUS.ASSIGNED)
+# Decisions told to the author: the outcomes every process words alike; a step that ends the
+# process is an outcome too (a report accepted, a consolidation acknowledged).
+DECISIONS = ("approve", "reject")
+
+
+def is_return(action: str) -> bool:
+    """A step that sends the record back (`return`, `return_delivery`, …)."""
+    return action == "return" or action.startswith("return_")
+
+
+def is_decision(action: str, process: Process) -> bool:
+    return (
+        action in DECISIONS
+        or action.startswith("confirm")
+        or (process.status == STATUS.DONE and action != "withdraw")
+    )
+
+
+def opened_since(process: Process, since: dt.datetime) -> list[Task]:
+    """The human tasks of the process that a step opened (created from `since` on)."""
+    return list(
+        Task.objects.filter(
+            process=process, flow_task_type="HUMAN", status__in=OPEN, created__gte=since
+        ).select_related("owner")
+    )
+
+
+def after_step(
+    *,
+    declaration: ProcessDeclaration,
+    record: models.Model,
+    process: Process,
+    action: str,
+    user,
+    event: AuditEvent,
+    since: dt.datetime,
+) -> None:
+    """What a performed step tells: the tasks it opened, and the author of a return or of a
+    decided record. The person who acted is not told of their own step."""
+    with translation.override(settings.LANGUAGE_CODE):
+        opened = opened_since(process, since)
+        notices = list(_assignments(declaration, record, opened, by=user))
+        kind = RETURNED if is_return(action) else DECIDED if is_decision(action, process) else ""
+        author = _author(record) if kind else None
+        if author is not None and author != getattr(user, "pk", None):
+            notices.append(
+                _outcome(declaration, record, kind=kind, action=action, event=event, to=author)
+            )
+    if notices:
+        notify(notices)
+
+
+def after_handover(
+    *, declaration: ProcessDeclaration, record: models.Model, task: Task, by=None
+) -> None:
+    """A task given to an officer, or put (back) in a queue: its new holders are told."""
+    with translation.override(settings.LANGUAGE_CODE):
+        notices = list(_assignments(declaration, record, [task], by=by))
+    if notices:
+        notify(notices)
+
+
+def _assignments(
+    declaration: ProcessDeclaration, record: models.Model, tasks: Iterable[Task], *, by
+) -> Iterator[Notice]:
+    day = today()
+    for task in tasks:
+        step = declaration.step_label(task.flow_task.name)
+        values = {"record": str(record), "step": step, "process": declaration.title}
+        if task.owner_id is not None:
+            recipients = [task.owner_id]
+            title = _("New task: %(step)s, %(record)s") % values
+            body = _("%(process)s %(record)s waits for you at the step “%(step)s”.") % values
+        else:
+            actor = task.data.get("actor") or {}
+            if not actor.get("unit_id") or not actor.get("role"):
+                continue
+            unit = Unit.objects.filter(pk=actor["unit_id"]).first()
+            if unit is None:
+                continue
+            recipients = list(
+                current_members(unit=unit, role=actor["role"]).values_list("pk", flat=True)
+            )
+            role = Role.objects.filter(code=actor["role"]).first()
+            values |= {"unit": unit.name, "role": role.name if role else actor["role"]}
+            title = _("New task for %(unit)s: %(step)s, %(record)s") % values
+            body = (
+                _(
+                    "%(process)s %(record)s waits in the queue of %(unit)s (%(role)s) at the "
+                    "step “%(step)s”: take it from your task inbox."
+                )
+                % values
+            )
+        for recipient in recipients:
+            if recipient != getattr(by, "pk", None):
+                yield Notice(
+                    recipient_id=recipient,
+                    subject=task,
+                    kind=ASSIGNED,
+                    day=day,
+                    title=title,
+                    body=body,
+                    url=_url(record),
+                )
+
+
+def _outcome(
+    declaration: ProcessDeclaration,
+    record: models.Model,
+    *,
+    kind: str,
+    action: str,
+    event: AuditEvent,
+    to: int,
+) -> Notice:
+    values = {
+        "record": str(record),
+        "process": declaration.title,
+        "action": declaration.action_labels.get(action, action),
+        "status": record.get_status_display(),  # type: ignore[attr-defined]
+        "who": _name(event.actor),
+    }
+    if kind == RETURNED:
+        title = _("Returned to you: %(record)s") % values
+        body = _("%(who)s returned %(process)s %(record)s (%(action)s).") % values
+    else:
+        title = _("Decision on %(record)s: %(status)s") % values
+        body = _("%(who)s decided on %(process)s %(record)s (%(action)s): %(status)s.") % values
+    if event.comment:
+        body = f"{body}\n{_('Reason or comment')}: {event.comment}"
+    # The event is the subject: each return or decision is told once, however many a day.
+    return Notice(
+        recipient_id=to,
+        subject=event,
+        kind=kind,
+        day=today(),
+        title=title,
+        body=body,
+        url=_url(record),
+    )
+
+
+def _author(record: models.Model) -> int | None:
+    """Who wrote the record: the person the door audited starting its first process."""
+    return (
+        AuditEvent.objects.filter(
+            subject_type=ContentType.objects.get_for_model(record),
+            subject_id=record.pk,
+            actor__isnull=False,
+        )
+        .order_by("created", "id")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+
+
+def _name(user) -> str:
+    if user is None:
+        return _("The system")
+    return user.get_full_name() or user.get_username()
+
+
+def _url(record: models.Model) -> str:
+    get_url = getattr(record, "get_absolute_url", None)
+    return get_url() if get_url is not None else ""
