@@ -1,4 +1,6 @@
-"""Celery application: Redis broker when REDIS_URL is set, eager in-process otherwise."""
+"""Celery application: Redis broker when REDIS_URL is set. Without it, a laptop
+(config.settings.local, `make run`) has a real worker and beat on an embedded broker, kombu's
+SQLAlchemy transport on var/celery-broker.sqlite3; tests and the benchmark run tasks eagerly."""
 
 import os
 

@@ -6,12 +6,13 @@
 set -u
 PY=${1:-.venv/bin/python}
 HOST=${2:-127.0.0.1:8000}
-mkdir -p var
+LOGS=${HOTRO_LOG_DIR:-var}
+mkdir -p var "$LOGS"
 # SQLite takes one writer at a time: one worker process, tasks one after another.
 "$PY" -m celery -A config.celery_app worker --pool=solo --loglevel=INFO \
-    --without-gossip --without-mingle --without-heartbeat >>var/celery-worker.log 2>&1 &
+    --without-gossip --without-mingle --without-heartbeat >>"$LOGS/celery-worker.log" 2>&1 &
 WORKER=$!
-"$PY" -m celery -A config.celery_app beat --loglevel=INFO >>var/celery-beat.log 2>&1 &
+"$PY" -m celery -A config.celery_app beat --loglevel=INFO >>"$LOGS/celery-beat.log" 2>&1 &
 BEAT=$!
 SERVER=
 stop() {
@@ -22,7 +23,7 @@ stop() {
 trap stop EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-echo "Celery worker (pid $WORKER) and beat (pid $BEAT) log to var/celery-worker.log, var/celery-beat.log"
+echo "Celery worker (pid $WORKER) and beat (pid $BEAT) log to $LOGS/celery-worker.log, $LOGS/celery-beat.log"
 # In the background too, so that a signal to this script (not only Ctrl-C) stops all three.
 "$PY" manage.py runserver "$HOST" &
 SERVER=$!

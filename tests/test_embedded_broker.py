@@ -8,9 +8,12 @@ test process (celery.contrib.testing.worker), on the same broker all the same.""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
+import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -164,3 +167,72 @@ def test_a_reminder_due_today_reaches_the_bell_within_a_minute(worker, make_memb
     assert bell_count(client) == Notification.objects.filter(recipient=officer).count()
     page = client.get(reverse("reporting:notifications")).content.decode()
     assert reminder.title in page
+
+
+def test_make_run_starts_a_worker_and_beat_and_stops_them_with_the_server(tmp_path):
+    """config/run-local.sh, what `make run` ends with: the server, a worker and beat on the
+    embedded broker, all three gone once the script is told to stop."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "CELERY_BROKER_URL": f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}",
+        "CELERY_BEAT_SCHEDULE_FILENAME": str(tmp_path / "celerybeat-schedule"),
+        "HOTRO_LOG_DIR": str(tmp_path),
+        "REDIS_URL": "",
+    }
+    script = subprocess.Popen(
+        [
+            shutil.which("sh") or "/bin/sh",
+            "config/run-local.sh",
+            sys.executable,
+            f"127.0.0.1:{port}",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        until = time.monotonic() + MINUTE
+        worker_log, beat_log = tmp_path / "celery-worker.log", tmp_path / "celery-beat.log"
+        wait_for(
+            lambda: worker_log.exists() and b" ready." in worker_log.read_bytes(),
+            until=until,
+            what="the worker",
+        )
+        wait_for(
+            lambda: beat_log.exists() and b"beat: Starting" in beat_log.read_bytes(),
+            until=until,
+            what="beat",
+        )
+        assert b"sqla+sqlite" in worker_log.read_bytes()
+
+        def serving() -> bool:
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", port), timeout=1),
+            ):
+                return True
+            return False
+
+        wait_for(serving, until=until, what="the server")
+        children = group(script.pid)
+        assert len(children) >= 3  # worker, beat and the server (with its reloader)
+    finally:
+        script.terminate()
+        script.wait(timeout=30)
+    wait_for(lambda: not group(script.pid), until=time.monotonic() + 30, what="all to stop")
+
+
+def group(pgid: int) -> list[int]:
+    """The processes still running in the script's process group, the script's own excepted."""
+    found = subprocess.run(
+        [shutil.which("ps") or "/bin/ps", "-o", "pid=", "-g", str(pgid)],
+        capture_output=True,
+        text=True,
+    )
+    return [int(pid) for pid in found.stdout.split() if int(pid) != pgid]

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     # last: turns a lockout flagged by the backend into the lockout page
     "axes.middleware.AxesMiddleware",
 ]
+# A form refused by the CSRF check gets the site's own page, in the reader's language.
+CSRF_FAILURE_VIEW = "config.csrf.csrf_failure"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -178,7 +180,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-# Redis when REDIS_URL is set; otherwise Celery runs tasks eagerly and the cache is in-process.
+# Redis when REDIS_URL is set; otherwise Celery runs tasks eagerly (but on a laptop: the embedded
+# broker of config.settings.local) and the cache is in-process.
 # The cache forgives an outage (config.cache): a miss, not an error, within half a second.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:

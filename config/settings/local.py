@@ -25,4 +25,6 @@ if not REDIS_URL:
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
     # Its options are SQLAlchemy's create_engine() arguments: Redis's socket options do not apply.
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = env(
+    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
+)
