@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.template.loader import get_template
+from django.test import Client
 from django.urls import path, reverse
 from django.utils import translation
 from django.utils.html import escape
@@ -32,6 +33,7 @@ VIETNAMESE = {
     "Page not found": "Không tìm thấy trang",
     "Not an address to open": "Địa chỉ này không dùng để mở trực tiếp",
     "Server error": "Lỗi máy chủ",
+    "The form was not accepted": "Biểu mẫu không được chấp nhận",
 }
 
 
@@ -182,3 +184,59 @@ def test_a_server_error_gets_our_500_without_the_request(client, cast, language)
     assert f'href="{reverse("home")}"' in html
     # rendered without the request: nothing about the user who met the error
     assert cast.drafter.get_username() not in html
+
+
+CSRF_EXPLANATION = (
+    "For your safety, the server refused this form: it was open too long, was opened before you"
+    " signed in or out, or came from another site. Nothing was changed. Go back, reload the page"
+    " and send it again; your browser must accept this site's cookies."
+)
+
+
+@pytest.fixture
+def csrf_client(language):
+    """A browser whose forms are checked for their CSRF token, as in production."""
+    client = Client(enforce_csrf_checks=True)
+    if language == "en":
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def test_a_form_without_its_csrf_token_gets_our_403_signed_out(csrf_client, language):
+    response = csrf_client.post(reverse("login"), {"username": "x", "password": "y"})
+
+    html = assert_our_page(response, 403, language, "The form was not accepted")
+    assert text(language, CSRF_EXPLANATION) in html
+    assert f'href="{reverse("home")}"' in html
+    assert f'href="{reverse("tasks:inbox")}"' not in html
+    assert "CSRF" not in html  # Django's technical reason is for the log, not the reader
+    assert 'style="' not in html and "<script>" not in html
+
+
+def test_a_stale_form_of_a_signed_in_officer_gets_our_403_with_a_way_back(
+    csrf_client, cast, new_request, language
+):
+    aid = new_request()
+    csrf_client.force_login(cast.drafter)
+    page = f"http://testserver{aid.get_absolute_url()}"
+
+    response = csrf_client.post(
+        reverse("aid_requests:act", args=[aid.pk, "withdraw"]),
+        {"withdraw-confirm": "on"},
+        HTTP_REFERER=page,
+    )
+
+    html = assert_our_page(response, 403, language, "The form was not accepted")
+    assert f'href="{page}"' in html
+    assert f'href="{reverse("tasks:inbox")}"' in html
+    aid.refresh_from_db()
+    assert aid.status == "draft"  # nothing was done
+
+
+def test_a_foreign_referer_is_not_offered_as_the_way_back(csrf_client, language):
+    response = csrf_client.post(
+        reverse("login"), {"username": "x"}, HTTP_REFERER="https://evil.example/form"
+    )
+
+    html = assert_our_page(response, 403, language, "The form was not accepted")
+    assert "evil.example" not in html

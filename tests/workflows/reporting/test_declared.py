@@ -120,7 +120,8 @@ def test_an_action_page_opens_for_who_may_take_it_now(client, cast):
     client.force_login(cast["d-bac-ai", "officer"])
     detail = client.get(reverse("reporting:report", args=[report.pk])).content.decode()
     edit = reverse("reporting:edit", args=[report.pk])
-    assert f'class="action-link action-edit" href="{edit}"' in detail  # a page action: a link
+    # a page action: a link (a button's look)
+    assert f'class="action-link action-edit btn btn-outline-primary" href="{edit}"' in detail
     assert f'action="{submit}"' in detail
     page = client.get(submit)
     assert page.status_code == 200
