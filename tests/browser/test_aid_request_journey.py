@@ -41,7 +41,7 @@ def test_officer_to_reviewers_journey(browser_page, cast):
 
     log_in(page, cast.district_leader.username)
     page.goto(page.base_url + "/tasks/")
-    page.click(f"text={aid}")
+    page.locator("table.inbox a", has_text=str(aid)).click()
     page.click("form.action-sign_off button[type=submit]")
     page.wait_for_url(re.compile(r"/requests/\d+/$"))
     assert AidRequest.objects.get(pk=aid.pk).status == Status.UNDER_REVIEW

@@ -42,7 +42,7 @@ def test_dolisa_proposes_the_ppc_leader_decides(browser_page, cast):
         title, step = str(COMMENDATION.title), str(COMMENDATION.step_label("approve"))
         approved_label = str(COMMENDATION.action_labels["approve"])
     assert title in row.inner_text() and step in row.inner_text()  # from the declaration
-    page.click(f"text={commendation}")
+    row.locator("a", has_text=str(commendation)).click()
     page.fill("input[name=approve-decision_number]", "312/QĐ-UBND")
     page.fill("input[name=approve-decision_date]", "10/03/2023")
     page.click("form.action-approve button[type=submit]")

@@ -141,10 +141,6 @@ def demo_records(demo_data):
     commendations.propose(user=proposer, commendation_id=commendation.pk)
 
 
-# Known, not hidden: at 375 px the request, report, commendation, unit and dashboard pages'
-# tables still overflow, the report form's formset fields lack labels (axe), unit links lead
-# some users to a 403 (issue #12, open). strict: the test fails once they pass, to remove this.
-@pytest.mark.xfail(strict=True, reason="issue #12: pages still overflowing at 375 px")
 def test_every_page_at_phone_and_desktop_width(browser_page, demo_records):
     page = browser_page
     watch = Watch(page)
