@@ -17,7 +17,10 @@ from agencies.models import Membership, Plan, Unit
 from agencies.selectors import memberships_of, today, units_for_user
 from tests.conftest import PLAN_FILE
 from workflows.aid_requests.models import AidRequest
-from workflows.core.selectors import actionable_tasks, open_tasks
+from workflows.commendations.models import Commendation, Status
+from workflows.core.inbox import task_rows
+from workflows.core.notices import ASSIGNED
+from workflows.core.selectors import actionable_tasks, notifications_for, open_tasks
 from workflows.reporting.selectors import my_obligations
 
 PASSWORD = "demo12345"
@@ -104,12 +107,43 @@ def test_demo_requests_wait_at_every_step_of_the_example_plan(both_plans):
     call_command("check_plan", stdout=io.StringIO())  # nothing held by no one: exits 0
 
 
+def commendations_in_inbox(user) -> list[tuple[str, str, str]]:
+    """The commendations in the user's task inbox: the step, the record's status and nominee."""
+    return [
+        (row["task"].flow_task.name, row["subject"].status, row["subject"].nominee_name)
+        for row in task_rows(actionable_tasks(user))
+        if isinstance(row["subject"], Commendation)
+    ]
+
+
+def test_a_proposal_waits_for_the_ppc_leader_and_a_draft_for_the_officer(
+    both_plans, django_user_model
+):
+    users = django_user_model.objects
+    leader, officer = users.get(username="kh-ppc.leader"), users.get(username="kh-doh.officer")
+
+    waiting, drafts = commendations_in_inbox(leader), commendations_in_inbox(officer)
+
+    assert [(step, status) for step, status, _name in waiting] == [("approve", Status.PROPOSED)]
+    assert [(step, status) for step, status, _name in drafts] == [("propose", Status.DRAFT)]
+    assert waiting[0][2] != drafts[0][2]  # two nominees
+    assert set(Commendation.objects.values_list("proposed_by__username", flat=True)) == {
+        officer.username
+    }
+    proposed = Commendation.objects.get(status=Status.PROPOSED)
+    # The door told the leader of the task: an unread notice in the bell, linking to the record.
+    bell = notifications_for(leader).filter(read_at__isnull=True, kind=ASSIGNED)
+    assert [n.url for n in bell if str(proposed) in n.title] == [proposed.get_absolute_url()]
+    assert not notifications_for(officer).filter(url=proposed.get_absolute_url()).exists()
+
+
 def test_second_run_makes_no_more_demo_work(both_plans, django_user_model):
-    users, requests = django_user_model.objects.count(), AidRequest.objects.count()
+    counted = (django_user_model, AidRequest, Commendation)
+    before = [model.objects.count() for model in counted]
 
     output = seed()
 
-    assert (django_user_model.objects.count(), AidRequest.objects.count()) == (users, requests)
+    assert [model.objects.count() for model in counted] == before
     assert "Nothing to create: the demo accounts already exist." in output
 
 

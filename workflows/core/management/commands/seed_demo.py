@@ -1,10 +1,10 @@
 """Demo accounts on a laptop: a login for each unit and role the loaded plans give work to, plus
 a superuser, all with one published password (README.md); and, under the plan in force today,
-aid requests waiting at every step of their process.
+aid requests waiting at every step of their process and commendations at each of theirs.
 
-The demo requests are made through the aid request process's own services (the door), never by
-writing rows; the command lives in workflows as it reads both layers (agencies never imports
-workflows)."""
+The demo requests and commendations are made through their processes' own services (the door),
+never by writing rows, so the door's notices reach the bells as in real use; the command lives
+in workflows as it reads both layers (agencies never imports workflows)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,9 @@ from agencies.selectors import target_communes, today
 from agencies.services import grant_membership
 from workflows.aid_requests import services
 from workflows.aid_requests.models import AidRequest
+from workflows.commendations import services as commendations
+from workflows.commendations.actions import COMMENDATION
+from workflows.commendations.models import Commendation, NomineeKind
 from workflows.core.selectors import open_tasks
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - published on purpose; production refuses the command
@@ -127,6 +130,36 @@ DEMO_REQUESTS = (
 )
 
 
+@dataclass(frozen=True)
+class DemoCommendation:
+    """A demo commendation of this year: the nominee, what it mobilised, the step it waits at."""
+
+    nominee_name: str
+    nominee_kind: str
+    contribution: str
+    value_vnd: int
+    waits_at: str
+
+
+# One proposal in the drafter's hands and one waiting for the PPC's decision (II.5, IV.1.đ).
+DEMO_COMMENDATIONS = (
+    DemoCommendation(
+        "Công ty TNHH Thực phẩm Biển Xanh Nha Trang",
+        NomineeKind.BUSINESS,
+        "Dữ liệu minh họa: tài trợ 600 suất học bổng và xe đạp cho trẻ em xã Bác Ái Tây.",
+        420_000_000,
+        "propose",
+    ),
+    DemoCommendation(
+        "Liên đoàn Lao động tỉnh Khánh Hòa",
+        NomineeKind.ORGANISATION,
+        "Dữ liệu minh họa: vận động đoàn viên ủng hộ 1.500 suất quà và áo ấm cho trẻ em xã Bác Ái.",
+        375_000_000,
+        "approve",
+    ),
+)
+
+
 def demo_plan(day: dt.date) -> Plan | None:
     """The plan in force on the day (its period includes the year) that supports every demo
     commune, if one is loaded (the 2026–2030 example: 372 ended in 2025)."""
@@ -161,6 +194,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             users, memberships, logins = self._seed(pairs)
             self._demo_requests()
+            self._demo_commendations()
 
         if users or memberships:
             self.stdout.write(
@@ -243,39 +277,68 @@ class Command(BaseCommand):
 
     @staticmethod
     def _take_to(request_id: int, demo: DemoRequest, *, plan: Plan, day: dt.date) -> None:
-        """Act at each open task, as the demo account of its unit and role, until the request
-        waits at the demo's step."""
-        users = get_user_model().objects
-        act: dict[str, Callable[..., AidRequest]] = {
+        """Act at each open task of the request until it waits at the demo's step."""
+        act: dict[str, Callable[..., object]] = {
             "draft": services.submit,
             "sign_off": services.sign_off,
             "review": services.accept_review,
             "approve": services.approve,
             "approve_ppc": services.approve,
             "confirm_delivery": services.confirm_delivery,
+            "consolidate": lambda **kw: services.consolidate(
+                **kw, funding_source=plan.funding_sources.get(code="donor_pledge")
+            ),
+            "deliver": lambda **kw: services.record_delivery(
+                **kw,
+                delivered_on=day,
+                children_reached=demo.children,
+                note="Dữ liệu minh họa: đã trao cho trẻ em của xã.",
+            ),
         }
-        while True:
-            process_id = AidRequest.objects.get(pk=request_id).process_id
-            tasks = list(open_tasks(process_id).order_by("pk"))
-            if not tasks or tasks[0].flow_task.name == demo.waits_at:
-                return
-            for task in tasks:
-                actor = task.data["actor"]
-                user = users.get(username=f"{actor['unit']}.{actor['role']}")
-                step = task.flow_task.name
-                if step == "consolidate":
-                    donors = plan.funding_sources.get(code="donor_pledge")
-                    services.consolidate(user=user, request_id=request_id, funding_source=donors)
-                elif step == "deliver":
-                    services.record_delivery(
-                        user=user,
-                        request_id=request_id,
-                        delivered_on=day,
-                        children_reached=demo.children,
-                        note="Dữ liệu minh họa: đã trao cho trẻ em của xã.",
-                    )
-                else:
-                    act[step](user=user, request_id=request_id)
+        _walk(AidRequest, request_id, demo.waits_at, act, record_arg="request_id")
+
+    def _demo_commendations(self) -> None:
+        """The demo commendations, once (none while the demo proposer has written one), drafted
+        by the demo account the matrix names at the first step today, each taken to its step."""
+        day = today()
+        plan = demo_plan(day)
+        if plan is None:
+            return
+        first = next(iter(COMMENDATION.steps))
+        row = (
+            Responsibility.objects.valid_on(day)
+            .filter(plan=plan, process=COMMENDATION.matrix_process, step=first, unit__isnull=False)
+            .select_related("unit", "role")
+            .order_by("pk")
+            .first()
+        )
+        if row is None or row.unit is None:
+            return
+        proposer = get_user_model().objects.get(username=f"{row.unit.code}.{row.role.code}")
+        if Commendation.objects.filter(proposed_by=proposer).exists():
+            return
+        act: dict[str, Callable[..., object]] = {"propose": commendations.propose}
+        # This year, within the period the services allow: they bound it by the plan of the
+        # proposing unit (372 for Khánh Hòa's departments, which it defines, ended in 2025).
+        year = min(day.year, row.unit.plan.period_end)
+        for demo in DEMO_COMMENDATIONS:
+            commendation = commendations.create_commendation(
+                user=proposer,
+                data=commendations.Nomination(
+                    year=year,
+                    nominee_name=demo.nominee_name,
+                    nominee_kind=demo.nominee_kind,
+                    contribution=demo.contribution,
+                    value_vnd=demo.value_vnd,
+                ),
+            )
+            _walk(
+                Commendation,
+                commendation.pk,
+                demo.waits_at,
+                act,
+                record_arg=COMMENDATION.record_arg,
+            )
 
     def _print_logins(self, logins: list[tuple[str, str, str]]) -> None:
         self.stdout.write("")
@@ -284,3 +347,25 @@ class Command(BaseCommand):
         widths = [max(len(row[i]) for row in [header, *logins]) for i in range(2)]
         for row in [header, *logins]:
             self.stdout.write(f"  {row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]}".rstrip())
+
+
+def _walk(
+    model: type[AidRequest] | type[Commendation],
+    pk: int,
+    waits_at: str,
+    act: dict[str, Callable[..., object]],
+    *,
+    record_arg: str,
+) -> None:
+    """Act at each open task, as the demo account of its unit and role, until the record
+    waits at the step (or its process has ended)."""
+    users = get_user_model().objects
+    while True:
+        process_id = model.objects.get(pk=pk).process_id
+        tasks = list(open_tasks(process_id).order_by("pk"))
+        if not tasks or tasks[0].flow_task.name == waits_at:
+            return
+        for task in tasks:
+            actor = task.data["actor"]
+            user = users.get(username=f"{actor['unit']}.{actor['role']}")
+            act[task.flow_task.name](user=user, **{record_arg: pk})
