@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -155,6 +155,11 @@ class Actor:
     def permission(self) -> str:
         return permission_for(unit_code=self.unit.code, role_code=self.role)
 
+    def plan(self) -> Plan:
+        """The plan whose matrix row lets the actor act: a unit defined by an earlier plan
+        (Sở Y tế of Khánh Hòa, in 372) acts under the plan in force."""
+        return Plan.objects.get(responsibilities=self.responsibility_id)
+
 
 def responsibilities_for(
     *,
@@ -165,15 +170,22 @@ def responsibilities_for(
     plan_id: int | None = None,
 ) -> QuerySet[Responsibility]:
     """Matrix rows for a step on a date, of one plan when given (a record's plan: plans side by
-    side each route their own records); rows tied to a category apply to that category only."""
-    rows = Responsibility.objects.valid_on(on or today()).filter(process=process, step=step)
+    side each route their own records); rows tied to a category apply to that category only.
+    Rows of a plan in force that year come first: a unit both plans name acts under the plan in
+    force (Sở Y tế of Khánh Hòa, DOLISA's successor under 372, proposes under the 2026 plan)."""
+    day = on or today()
+    rows = Responsibility.objects.valid_on(day).filter(process=process, step=step)
     if plan_id is not None:
         rows = rows.filter(plan_id=plan_id)
     if category_code is None:
         rows = rows.filter(category__isnull=True)
     else:
         rows = rows.filter(category__code=category_code)
-    return rows.select_related("unit", "role", "clause").order_by("id")
+    in_force = Case(
+        When(plan__period_start__lte=day.year, plan__period_end__gte=day.year, then=Value(0)),
+        default=Value(1),
+    )
+    return rows.select_related("unit", "role", "clause").order_by(in_force, "id")
 
 
 MATRIX_VERSION_KEY = "agencies:matrix-version"

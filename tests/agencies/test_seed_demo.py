@@ -130,6 +130,8 @@ def test_a_proposal_waits_for_the_ppc_leader_and_a_draft_for_the_officer(
     assert set(Commendation.objects.values_list("proposed_by__username", flat=True)) == {
         officer.username
     }
+    # This year's: Sở Y tế, a unit 372 defines, proposes under the plan in force (2026–2030).
+    assert set(Commendation.objects.values_list("year", flat=True)) == {today().year}
     proposed = Commendation.objects.get(status=Status.PROPOSED)
     # The door told the leader of the task: an unread notice in the bell, linking to the record.
     bell = notifications_for(leader).filter(read_at__isnull=True, kind=ASSIGNED)

@@ -127,11 +127,10 @@ def demo_records(demo_data):
     )
     reporting.submit(user=officer, report_id=report.pk)
     proposer = users.get(username="kh-doh.officer")
-    proposer_plan = proposer.memberships.first().unit.plan
     commendation = commendations.create_commendation(
         user=proposer,
         data=commendations.Nomination(
-            year=min(today().year, proposer_plan.period_end),
+            year=today().year,
             nominee_name="Hội Chữ thập đỏ xã Bác Ái Tây",
             nominee_kind="organisation",
             contribution="Vận động 300 suất quà cho trẻ em.",

@@ -70,7 +70,7 @@ def _write(commendation: Commendation, data: Nomination) -> None:
 def create_commendation(*, user, data: Nomination) -> Commendation:
     """A DOLISA officer drafts a proposal; its process starts with it in their inbox."""
     actor = DOOR.may_start(user)
-    validate_nomination(data, plan=actor.unit.plan)
+    validate_nomination(data, plan=actor.plan())
     commendation = Commendation(proposed_by=user)
     _write(commendation, data)
     commendation.save()
@@ -80,8 +80,8 @@ def create_commendation(*, user, data: Nomination) -> Commendation:
 
 def update_draft(*, user, commendation_id: int, data: Nomination) -> Commendation:
     """The officer holding the proposal step edits it (a draft, or one sent back); the year is
-    checked against the plan of the unit that proposes."""
-    plan = DOOR.may_start(user).unit.plan
+    checked against the plan under which the unit proposes."""
+    plan = DOOR.may_start(user).plan()
 
     def change(commendation: Commendation) -> None:
         validate_nomination(data, plan=plan)

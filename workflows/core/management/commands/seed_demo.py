@@ -318,14 +318,11 @@ class Command(BaseCommand):
         if Commendation.objects.filter(proposed_by=proposer).exists():
             return
         act: dict[str, Callable[..., object]] = {"propose": commendations.propose}
-        # This year, within the period the services allow: they bound it by the plan of the
-        # proposing unit (372 for Khánh Hòa's departments, which it defines, ended in 2025).
-        year = min(day.year, row.unit.plan.period_end)
         for demo in DEMO_COMMENDATIONS:
             commendation = commendations.create_commendation(
                 user=proposer,
                 data=commendations.Nomination(
-                    year=year,
+                    year=day.year,
                     nominee_name=demo.nominee_name,
                     nominee_kind=demo.nominee_kind,
                     contribution=demo.contribution,
