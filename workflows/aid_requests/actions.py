@@ -11,7 +11,7 @@ from workflows.core.declaration import Action, HumanStep, ProcessDeclaration
 from . import selectors, services
 from .flows import PROCESS, AidRequestFlow
 from .forms import ConsolidateForm, DeliveryForm, ReviewForm
-from .models import AidRequest
+from .models import AidRequest, Status
 
 RETURN = Action.return_to_drafter(services.return_for_revision)
 REJECT = Action.rejection(services.reject)
@@ -19,13 +19,15 @@ APPROVE = Action("approve", _("Approve"), services.approve)
 
 
 def recorded_delivery(request: AidRequest) -> dict:
-    """A returned delivery's form starts from what was recorded (the first time, empty)."""
+    """A returned delivery's form starts from what was recorded, with why it was returned (the
+    first time, empty)."""
     if request.delivered_on is None:
         return {}
     return {
         "delivered_on": request.delivered_on,
         "children_reached": request.children_reached,
         "note": request.delivery_note,
+        "return_reason": selectors.delivery_return_reason(request),
     }
 
 
@@ -51,6 +53,8 @@ AID_REQUEST = ProcessDeclaration(
         "delivery_due",
     ),
     required_rules=("ppc_approval_threshold_vnd", "target_area_classes"),
+    # Returned to the drafter by sign-off or review; the delivery returned to its recorder.
+    returns={Status.RETURNED: "return", Status.DELIVERY_RETURNED: "return_delivery"},
     steps={
         "draft": HumanStep(
             _("Drafting by the district"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import cast
 
 from django import forms
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Category, FundingSource, Unit
@@ -176,3 +177,15 @@ class DeliveryForm(forms.Form):
     )
     note = forms.CharField(label=_("Items delivered"), widget=forms.Textarea(attrs={"rows": 2}))
     evidence = MultipleFileField(label=_("Evidence"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A returned delivery's reason, under its first field for whoever records it again.
+        self.return_reason = self.initial.pop("return_reason", "")
+        if self.return_reason:
+            first = self.fields["delivered_on"]
+            first.help_text = format_html(
+                '<span class="return-reason"><strong>{}</strong>: {}</span>',
+                _("Delivery returned for correction"),
+                self.return_reason,
+            )

@@ -14,7 +14,7 @@ from agencies.selectors import (
     today,
     units_for_user,
 )
-from workflows.core.models import AuditEvent
+from workflows.core import inbox
 
 from .flows import PROCESS
 from .models import AidRequest, Status
@@ -68,11 +68,15 @@ def overdue_deliveries(*, on: dt.date | None = None) -> QuerySet[AidRequest]:
     return AidRequest.objects.filter(status=Status.APPROVED, delivery_due__lt=on or today())
 
 
+def return_reason(request: AidRequest) -> str:
+    """Why a request waiting, returned, for its drafter or its delivery's recorder was
+    returned (the statuses and actions its declaration names), else ""."""
+    return inbox.return_reason(request)
+
+
 def delivery_return_reason(request: AidRequest) -> str:
     """Why the delivery record of a request waiting to be recorded again was returned (the
     reason of its last return), else ""."""
-    if request.status != Status.DELIVERY_RETURNED or request.process_id is None:
+    if request.status != Status.DELIVERY_RETURNED:
         return ""
-    events = AuditEvent.objects.filter(process_id=request.process_id, action="return_delivery")
-    last = events.order_by("-created", "-id").values_list("comment", flat=True).first()
-    return last or ""
+    return inbox.return_reason(request)

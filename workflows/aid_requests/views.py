@@ -47,7 +47,7 @@ def request_detail(request, pk: int):
         "overlaps": selectors.overlapping_requests(aid),
         "overdue": aid.is_delivery_overdue(today()),
         "area_class": area_class_label(aid.commune, plan=aid.category.plan),
-        "delivery_return_reason": selectors.delivery_return_reason(aid),
+        "return_reason": selectors.return_reason(aid),
     }
     return render(request, "aid_requests/detail.html", context)
 
@@ -96,7 +96,12 @@ def _edit_form(request, *, aid: AidRequest | None):
         )
         if done is not None:
             return done
-    context = {"form": form, "lines": lines, "aid": aid}
+    context = {
+        "form": form,
+        "lines": lines,
+        "aid": aid,
+        "return_reason": selectors.return_reason(aid) if aid is not None else "",
+    }
     return render_record_form(request, "aid_requests/form.html", context, creating=aid is None)
 
 

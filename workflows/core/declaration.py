@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.flow import Flow
 
 from .forms import CommentForm, ReasonForm
-from .models import ProcessRecord
+from .models import ProcessRecord, ReviewedRecord
 
 Label = str | Promise
 
@@ -117,13 +117,34 @@ class ProcessDeclaration:
     inbox_related: tuple[str, ...] = ()  # what an inbox row reads of a record …
     inbox_fields: tuple[str, ...] = ()  # … and only these columns, when given
     required_rules: tuple[str, ...] = ()  # plan rules the process reads
+    # The statuses in which a record waits, returned, for its holder to act again, each with
+    # the audit action whose reason they read (default: the review return, where the model
+    # has that status).
+    returns: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         self.url_namespace = self.url_namespace or self.model.detail_url.rpartition(":")[0]
         for name in self.steps:
             getattr(self.flow, name)  # a typo in the declaration fails at import
+        self.returns = self._checked_returns(self.returns)
         _REGISTRY[self.model] = self
         _BY_FLOW[self.flow] = self
+
+    def _checked_returns(self, returns: dict[str, str] | None) -> dict[str, str]:
+        """The declared returns, a status or action the process lacks failing at import."""
+        statuses = self.status_labels
+        if returns is None:
+            default = {ReviewedRecord.RETURNED: "return"}
+            return {s: a for s, a in default.items() if s in statuses}
+        names = {a.name for a in self.actions()}
+        for status, action in returns.items():
+            if str(status) not in statuses or action not in names:
+                raise ValueError(f"{self.model.__name__}: no status {status} or action {action}")
+        return {str(status): action for status, action in returns.items()}
+
+    def return_action(self, status: str | None) -> str | None:
+        """The audit action that put a record in this status, when it is a returned one."""
+        return (self.returns or {}).get(str(status)) if status is not None else None
 
     def actions(self) -> Iterator[Action]:
         """Every declared action once (the same action may be declared at several steps)."""

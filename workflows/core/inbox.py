@@ -7,8 +7,8 @@ from collections import defaultdict
 
 from django.utils import timezone
 
-from .declaration import declaration_of_flow
-from .models import AuditEvent, ReviewedRecord
+from .declaration import declaration_of, declaration_of_flow
+from .models import AuditEvent
 
 # The plan rule a step with a timer waits for before its unit's supervisors are told (V.2).
 WAIT_RULE = "review_wait_days"
@@ -16,20 +16,24 @@ WAIT_RULE = "review_wait_days"
 
 def task_rows(tasks) -> list[dict]:
     """Each task with its subject record, process title and step label from its process's
-    declaration, its due date and whether it is past it, and a returned record's reason; one
-    query per process kind, plus one for the reasons when any record is returned."""
+    declaration, its due date and whether it is past it, and a returned record's reason (in a
+    status its declaration says is returned); one query per process kind, plus one for the
+    reasons when any record is returned."""
     tasks = list(tasks)
     process_ids = defaultdict(list)
     for task in tasks:
         process_ids[task.flow_task.flow_class].append(task.process_id)
     subjects: dict[int, object] = {}
+    returns: dict[int, str] = {}
     for flow_class, ids in process_ids.items():
         declaration = declaration_of_flow(flow_class)
         if declaration is not None:
-            subjects.update(declaration.subjects(ids))
-    reasons = _return_reasons(
-        [pid for pid, record in subjects.items() if _status(record) == ReviewedRecord.RETURNED]
-    )
+            found = declaration.subjects(ids)
+            subjects.update(found)
+            for pid, record in found.items():
+                if action := declaration.return_action(_status(record)):
+                    returns[pid] = action
+    reasons = _return_reasons(returns)
     now = timezone.now()
     rows = []
     for task in tasks:
@@ -88,14 +92,29 @@ def _due(task, record) -> tuple[dt.date | None, dt.datetime | None]:
     return None, None
 
 
-def _return_reasons(process_ids) -> dict[int, str]:
-    """The comment of each process's last return, in one query."""
-    if not process_ids:
+def _return_reasons(returns: dict[int, str]) -> dict[int, str]:
+    """The comment of each process's last return by the action that returned it (a request's
+    delivery return, not its earlier review return), in one query."""
+    if not returns:
         return {}
-    events = AuditEvent.objects.filter(process_id__in=process_ids, action="return").order_by(
-        "created", "id"
-    )
-    return dict(events.values_list("process_id", "comment"))
+    events = AuditEvent.objects.filter(
+        process_id__in=returns, action__in=set(returns.values())
+    ).order_by("created", "id")
+    return {
+        pid: comment
+        for pid, action, comment in events.values_list("process_id", "action", "comment")
+        if returns[pid] == action
+    }
+
+
+def return_reason(record) -> str:
+    """Why a record waiting, returned, for its holder was returned (its last return by the
+    action its declaration names for its status), else ""."""
+    action = declaration_of(type(record)).return_action(_status(record))
+    process_id = getattr(record, "process_id", None)
+    if action is None or process_id is None:
+        return ""
+    return _return_reasons({process_id: action}).get(process_id, "")
 
 
 def with_outcomes(rows: list[dict]) -> list[dict]:

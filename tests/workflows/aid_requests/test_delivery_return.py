@@ -4,7 +4,9 @@ confirmed; nobody else may return it."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -18,9 +20,12 @@ from workflows.aid_requests import selectors, services
 from workflows.aid_requests.actions import AID_REQUEST
 from workflows.aid_requests.flows import AidRequestFlow
 from workflows.aid_requests.models import AidRequest, Status
+from workflows.commendations.actions import COMMENDATION
 from workflows.core.errors import PermissionDenied
+from workflows.core.inbox import task_rows
 from workflows.core.models import AuditEvent
 from workflows.core.timeline import timeline_for
+from workflows.reporting.actions import CONSOLIDATION
 
 from .conftest import FULL_JOURNEY, WORK_DAY, to_delivery
 
@@ -223,3 +228,119 @@ def test_someone_else_is_refused_over_http_in_vietnamese(client, cast, new_reque
     assert REFUSAL_VI in refused.content.decode()
     assert AidRequest.objects.get(pk=aid.pk).status == Status.DELIVERED
     assert not AuditEvent.objects.filter(action="return_delivery").exists()
+
+
+# --- the return's mark and reason where the recorder reads it (issue #12, item 5) ---
+
+REVIEW_REASON = "Thiếu danh sách trẻ theo từng trường"
+
+
+def review_returned_then_delivery_returned(cast, aid):
+    """Returned at sign-off, resubmitted, delivered, then its delivery returned."""
+    services.submit(user=cast.drafter, request_id=aid.pk)
+    services.return_for_revision(user=cast.district_leader, request_id=aid.pk, reason=REVIEW_REASON)
+    aid = delivered(cast, aid)
+    return services.return_delivery(user=cast.dolisa_officer, request_id=aid.pk, reason=REASON)
+
+
+def alert(page: str) -> str:
+    """The page's return alert (its status and reason), else ""."""
+    start = page.find('class="alert alert-warning return-reason"')
+    return page[start : page.index("</div>", start)] if start >= 0 else ""
+
+
+def test_the_declaration_says_which_statuses_are_returned_and_by_what():
+    assert AID_REQUEST.returns == {
+        Status.RETURNED: "return",
+        Status.DELIVERY_RETURNED: "return_delivery",
+    }
+    assert AID_REQUEST.return_action(Status.DELIVERY_RETURNED) == "return_delivery"
+    assert AID_REQUEST.return_action(Status.DELIVERED) is None
+    assert COMMENDATION.returns == {"returned": "return"}  # the default: the review return
+    assert CONSOLIDATION.returns == {}  # no status "returned": nothing by default
+    with pytest.raises(ValueError):
+        dataclasses.replace(AID_REQUEST, returns={Status.DELIVERED: "no_such_action"})
+    with pytest.raises(ValueError):
+        dataclasses.replace(AID_REQUEST, returns={"no_such_status": "return"})
+
+
+def test_inbox_rows_carry_each_return_with_its_own_reason_in_one_query(
+    cast, new_request, django_assert_num_queries
+):
+    twice = review_returned_then_delivery_returned(cast, new_request())
+    once = new_request(commune="c-phuoc-thanh")
+    services.submit(user=cast.drafter, request_id=once.pk)
+    services.return_for_revision(user=cast.district_leader, request_id=once.pk, reason="Sai năm")
+    plain = new_request(commune="c-phuoc-chinh")
+    tasks = list(
+        Task.objects.filter(
+            process_id__in=[twice.process_id, once.process_id, plain.process_id],
+            flow_task_type="HUMAN",
+            status__in=(STATUS.NEW, STATUS.ASSIGNED),
+        )
+    )
+    assert len(tasks) == 3
+    with django_assert_num_queries(2):  # the requests, then every return's reason
+        rows = {row["subject"].pk: row for row in task_rows(tasks)}
+    assert (rows[twice.pk]["returned"], rows[twice.pk]["return_reason"]) == (True, REASON)
+    assert (rows[once.pk]["returned"], rows[once.pk]["return_reason"]) == (True, "Sai năm")
+    assert (rows[plain.pk]["returned"], rows[plain.pk]["return_reason"]) == (False, "")
+
+
+def test_the_recorders_inbox_marks_the_returned_delivery_with_its_reason(client, cast, new_request):
+    aid = review_returned_then_delivery_returned(cast, new_request())
+    html = login(client, cast.district_officer).get(reverse("tasks:inbox")).content.decode()
+    rows = re.findall(r"<tr>(.*?)</tr>", html.split("<tbody>")[1], flags=re.S)
+    row = next(r for r in rows if str(aid) in r)
+    assert 'class="returned"' in row and "Bị trả lại" in row
+    assert REASON in row and REVIEW_REASON not in row
+
+
+def test_detail_and_delivery_forms_show_why_the_delivery_was_returned(client, cast, new_request):
+    aid = review_returned_then_delivery_returned(cast, new_request())
+    login(client, cast.district_officer)
+    page = client.get(reverse("aid_requests:detail", args=[aid.pk])).content.decode()
+    shown = alert(page)
+    assert "Kết quả trao hỗ trợ bị trả lại để bổ sung" in shown and REASON in shown
+    assert REVIEW_REASON not in shown
+    # The delivery form, inline on the page and on its own page, reads the reason too.
+    inline = page[page.index('class="action action-deliver"') :]
+    assert 'class="return-reason"' in inline.split("</form>")[0]
+    assert REASON in inline.split("</form>")[0]
+    own = client.get(reverse("aid_requests:act", args=[aid.pk, "deliver"])).content.decode()
+    form = own[own.index('class="action action-deliver"') :].split("</form>")[0]
+    assert 'class="return-reason"' in form and REASON in form
+    assert 'name="deliver-children_reached" value="118"' in form
+
+    # Recorded again: no return is shown any more.
+    services.record_delivery(
+        user=cast.district_officer,
+        request_id=aid.pk,
+        delivered_on=dt.date(2023, 3, 11),
+        children_reached=120,
+    )
+    page = client.get(reverse("aid_requests:detail", args=[aid.pk])).content.decode()
+    assert alert(page) == "" and "return-reason" not in page
+
+
+def test_the_returners_words_are_escaped_in_the_delivery_form(client, cast, new_request):
+    aid = delivered(cast, new_request())
+    services.return_delivery(
+        user=cast.dolisa_officer, request_id=aid.pk, reason="<b>Thiếu</b> biên bản"
+    )
+    login(client, cast.district_officer)
+    own = client.get(reverse("aid_requests:act", args=[aid.pk, "deliver"])).content.decode()
+    assert "&lt;b&gt;Thiếu&lt;/b&gt; biên bản" in own and "<b>Thiếu</b>" not in own
+
+
+def test_the_edit_form_shows_why_the_request_was_returned(client, cast, new_request):
+    aid = new_request()
+    edit = reverse("aid_requests:edit", args=[aid.pk])
+    login(client, cast.drafter)
+    assert alert(client.get(edit).content.decode()) == ""  # a draft never returned
+    services.submit(user=cast.drafter, request_id=aid.pk)
+    services.return_for_revision(user=cast.district_leader, request_id=aid.pk, reason=REVIEW_REASON)
+    shown = alert(client.get(edit).content.decode())
+    assert "Trả lại để chỉnh sửa" in shown and REVIEW_REASON in shown
+    detail = client.get(reverse("aid_requests:detail", args=[aid.pk])).content.decode()
+    assert REVIEW_REASON in alert(detail)
