@@ -67,6 +67,18 @@ def name_in_sql(path: str) -> Combinable:
     return F(f"{path}__name_vi")
 
 
+class PlanCoded(models.Model):
+    """A row a plan names by its code: plans side by side each name their own, so a code is
+    unique within its plan and may recur in another. Each model adds its `plan` and `code`."""
+
+    class Meta:
+        abstract = True
+        ordering = ["plan", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="%(class)s_unique_per_plan")
+        ]
+
+
 class Plan(models.Model):
     """A provincial plan loaded from one versioned data file (e.g. Kế hoạch 372/KH-UBND)."""
 
@@ -120,7 +132,7 @@ class PlanChange(models.Model):
         return f"{self.action} {self.entity} {self.key}"
 
 
-class Clause(models.Model):
+class Clause(PlanCoded):
     """A clause of the plan (I.1 … V.2) with what implements it or why it is out of scope."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="clauses")
@@ -132,13 +144,10 @@ class Clause(models.Model):
         _("out of scope because"), blank=True, help_text=_("empty when the product implements it")
     )
 
-    class Meta:
+    class Meta(PlanCoded.Meta):
         verbose_name = _("plan clause")
         verbose_name_plural = _("plan clauses")
         ordering = ["plan", "position"]
-        constraints = [
-            models.UniqueConstraint(fields=["plan", "code"], name="clause_unique_per_plan")
-        ]
 
     def __str__(self) -> str:
         return self.code
@@ -222,7 +231,7 @@ class Role(Bilingual):
         ordering = ["code"]
 
 
-class Category(Bilingual):
+class Category(PlanCoded, Bilingual):
     """A support category named by the plan (sections I, II.3, IV.12.b)."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="categories")
@@ -238,17 +247,13 @@ class Category(Bilingual):
         help_text=_("the objective or duty that names this category"),
     )
 
-    class Meta:
+    class Meta(PlanCoded.Meta):
         verbose_name = _("support category")
         verbose_name_plural = _("support categories")
         ordering = ["plan", "position"]
-        # Plans side by side: each names its categories (the same code may recur in another).
-        constraints = [
-            models.UniqueConstraint(fields=["plan", "code"], name="category_unique_per_plan")
-        ]
 
 
-class FundingSource(Bilingual):
+class FundingSource(PlanCoded, Bilingual):
     """A kind of funding; the state budget may fund only management and coordination (III.2)."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="funding_sources")
@@ -257,13 +262,9 @@ class FundingSource(Bilingual):
     clause = models.ForeignKey(Clause, on_delete=models.PROTECT, null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
 
-    class Meta:
+    class Meta(PlanCoded.Meta):
         verbose_name = _("funding source")
         verbose_name_plural = _("funding sources")
-        ordering = ["plan", "code"]
-        constraints = [
-            models.UniqueConstraint(fields=["plan", "code"], name="funding_source_unique_per_plan")
-        ]
 
 
 class Membership(Validity):
@@ -329,7 +330,7 @@ class Responsibility(Validity):
         return f"{self.process}.{self.step}: {who} {self.role.code} ({self.clause.code})"
 
 
-class ObligationDefinition(Bilingual):
+class ObligationDefinition(PlanCoded, Bilingual):
     """What the plan requires a kind of unit to deliver, by when and how often (IV.12, V)."""
 
     class Recurrence(models.TextChoices):
@@ -365,13 +366,9 @@ class ObligationDefinition(Bilingual):
     )
     note = models.TextField(_("note"), blank=True)
 
-    class Meta:
+    class Meta(PlanCoded.Meta):
         verbose_name = _("obligation definition")
         verbose_name_plural = _("obligation definitions")
-        ordering = ["plan", "code"]
-        constraints = [
-            models.UniqueConstraint(fields=["plan", "code"], name="obligation_unique_per_plan")
-        ]
 
     def due_before(self, year: int | None = None) -> dt.date:
         """Day D of "trước ngày D" for a yearly duty's year: on time until D 00:00 Vietnam time."""

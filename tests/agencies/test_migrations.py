@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 BEFORE = [("agencies", "0002_plan_data_details")]
 AFTER = [("agencies", "0003_plan_review_wait_days")]
 
@@ -45,3 +47,20 @@ def test_memberships_with_an_empty_period_are_removed_before_the_constraint(migr
 
     Membership = migrator.migrate(after).get_model("agencies", "Membership")
     assert set(Membership.objects.values_list("pk", flat=True)) == {kept, one_day}
+
+
+def test_codes_stay_unique_per_plan_after_the_constraints_take_their_models_names(migrator):
+    """0008 renames the funding sources' and duties' constraints (PlanCoded names them by
+    model): rows kept, and a code given twice in one plan is still refused."""
+    from django.db import IntegrityError, transaction
+
+    before = [("agencies", "0007_codes_unique_per_plan")]
+    after = [("agencies", "0008_plan_coded_constraint_names")]
+    (plan,) = migrator.plans(migrator.migrate(before), {"p": {}})
+    FundingSource = migrator.migrate(before).get_model("agencies", "FundingSource")
+    kept = FundingSource.objects.create(plan_id=plan.pk, code="budget", name_vi="Ngân sách").pk
+
+    FundingSource = migrator.migrate(after).get_model("agencies", "FundingSource")
+    assert list(FundingSource.objects.values_list("pk", flat=True)) == [kept]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FundingSource.objects.create(plan_id=plan.pk, code="budget", name_vi="Ngân sách khác")

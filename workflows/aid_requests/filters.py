@@ -9,18 +9,16 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Category, Unit
-from workflows.core.filters import SearchFilter, YearFilter, code_lookup, name_lookup
+from workflows.core.filters import name_lookup
+from workflows.core.record_filters import RecordFilter
 
 from . import selectors
-from .models import AidRequest, Status
+from .models import AidRequest
 
 
-class AidRequestFilter(django_filters.FilterSet):
-    q = SearchFilter(method="by_search", help_text=_("Code or commune"))
-    status = django_filters.ChoiceFilter(
-        label=_("Status"), choices=Status.choices, empty_label=_("All statuses")
-    )
-    year = YearFilter(field_name="year")
+class AidRequestFilter(RecordFilter):
+    search_help = _("Code or commune")
+
     unit = django_filters.ChoiceFilter(
         label=_("District"), method="by_unit", empty_label=_("All districts")
     )
@@ -53,8 +51,5 @@ class AidRequestFilter(django_filters.FilterSet):
         """Approved but not delivered by the due date."""
         return queryset.filter(pk__in=selectors.overdue_deliveries()) if value else queryset
 
-    def by_search(self, queryset, name, value):
-        text = value.strip()
-        if not text:
-            return queryset
-        return queryset.filter(name_lookup("commune", text) | (code_lookup(text) or Q(pk__in=[])))
+    def search(self, text: str) -> Q:
+        return name_lookup("commune", text)

@@ -16,6 +16,7 @@ from workflows.core.models import (
     ReviewedRecord,
     RoundDecision,
     one_per_unit_per_round,
+    optional_reference,
 )
 
 
@@ -107,14 +108,7 @@ class AidRequest(ReviewedRecord):
     delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
     children_reached = models.PositiveIntegerField(_("children reached"), null=True, blank=True)
     delivery_note = models.TextField(_("delivery note"), blank=True)
-    delivery_recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("delivery recorded by"),
-    )
+    delivery_recorded_by = optional_reference(settings.AUTH_USER_MODEL, _("delivery recorded by"))
     objects = AidRequestQuerySet.as_manager()
 
     class Meta:

@@ -7,17 +7,14 @@ import django_filters  # type: ignore[import-untyped]
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from workflows.core.filters import SearchFilter, YearFilter, code_lookup
+from workflows.core.record_filters import RecordFilter
 
-from .models import Commendation, NomineeKind, Status
+from .models import Commendation, NomineeKind
 
 
-class CommendationFilter(django_filters.FilterSet):
-    q = SearchFilter(method="by_search", help_text=_("Code or nominee"))
-    status = django_filters.ChoiceFilter(
-        label=_("Status"), choices=Status.choices, empty_label=_("All statuses")
-    )
-    year = YearFilter(field_name="year")
+class CommendationFilter(RecordFilter):
+    search_help = _("Code or nominee")
+
     nominee_kind = django_filters.ChoiceFilter(
         label=_("Kind of nominee"), choices=NomineeKind.choices, empty_label=_("All kinds")
     )
@@ -26,9 +23,5 @@ class CommendationFilter(django_filters.FilterSet):
         model = Commendation
         fields: list[str] = []
 
-    def by_search(self, queryset, name, value):
-        text = value.strip()
-        if not text:
-            return queryset
-        code = code_lookup(text) or Q(pk__in=[])
-        return queryset.filter(Q(nominee_name__icontains=text) | code)
+    def search(self, text: str) -> Q:
+        return Q(nominee_name__icontains=text)

@@ -3,6 +3,8 @@ append-only audit trail and the notifications (docs/architecture.md)."""
 
 from __future__ import annotations
 
+from typing import Any, TypeVar, overload
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -14,6 +16,29 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, transition
 
+from agencies.models import Unit
+
+M = TypeVar("M", bound=models.Model)
+
+
+@overload
+def optional_reference(
+    to: type[M], verbose_name: Any = None
+) -> models.ForeignKey[M | None, M | None]: ...
+@overload
+def optional_reference(to: str, verbose_name: Any = None) -> models.ForeignKey[Any, Any]: ...
+def optional_reference(to, verbose_name=None):
+    """A protected reference that may be empty and that the row it names does not list back:
+    the shape of a record's who-did-it and where-from columns."""
+    return models.ForeignKey(
+        to,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=verbose_name,
+    )
+
 
 class ProcessRecord(ConcurrentTransitionMixin, models.Model):
     """A record one process routes: its current process (a re-opened record gets a new one),
@@ -22,9 +47,7 @@ class ProcessRecord(ConcurrentTransitionMixin, models.Model):
 
     detail_url: str = ""
 
-    process = models.ForeignKey(
-        "viewflow.Process", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    process = optional_reference("viewflow.Process")
 
     class Meta:
         abstract = True
@@ -59,9 +82,7 @@ class ReviewedRecord(ProcessRecord, Timestamped):
     drafted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    signed_off_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    signed_off_by = optional_reference(settings.AUTH_USER_MODEL)
     review_round = models.PositiveSmallIntegerField(_("review round"), default=0)
 
     class Meta:
@@ -178,28 +199,10 @@ class AuditEvent(models.Model):
     subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     subject_id = models.PositiveBigIntegerField()
     subject = GenericForeignKey("subject_type", "subject_id")
-    process = models.ForeignKey(
-        "viewflow.Process", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    task = models.ForeignKey(
-        "viewflow.Task", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("actor"),
-    )
-    unit = models.ForeignKey(
-        "agencies.Unit",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("unit"),
-    )
+    process = optional_reference("viewflow.Process")
+    task = optional_reference("viewflow.Task")
+    actor = optional_reference(settings.AUTH_USER_MODEL, _("actor"))
+    unit = optional_reference(Unit, _("unit"))
     role = models.CharField(_("role"), max_length=32, blank=True)
     step = models.CharField(_("step"), max_length=64, blank=True)
     action = models.CharField(_("action"), max_length=64)

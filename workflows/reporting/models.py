@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from agencies.models import Unit
 from workflows.core.models import (
     AttachedFile,
     ProcessRecord,
@@ -21,6 +22,7 @@ from workflows.core.models import (
     RoundDecision,
     Timestamped,
     one_per_unit_per_round,
+    optional_reference,
 )
 
 # The process name of the reporting rows in the responsibility matrix (plan data).
@@ -78,14 +80,7 @@ class Obligation(models.Model):
     )
     # A duty a unit owes because it took over the work of one that ended in the period (a
     # former district's yearly report, owed by the communes that succeeded it).
-    took_over_from = models.ForeignKey(
-        "agencies.Unit",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("took over from"),
-    )
+    took_over_from = optional_reference(Unit, _("took over from"))
     year = models.PositiveSmallIntegerField(_("period"))
     due_on = models.DateField(_("due before"), help_text=_("day D of “trước ngày D”"))
     due_at = models.DateTimeField(_("late from"))
@@ -212,6 +207,14 @@ class Report(ReviewedRecord):
         """A waiver ends a report that never reached review."""
 
 
+class ReportAttachment(AttachedFile):
+    """A document attached to a report (signed scan, annex tables)."""
+
+    record_field, folder = "report", "reports"
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
+
+
 class ReportResource(models.Model):
     """Resources mobilised from one kind of source: cash and in-kind value, whole VND."""
 
@@ -280,14 +283,6 @@ class AnnexReview(RoundDecision):
         verbose_name = _("annex review")
         verbose_name_plural = _("annex reviews")
         constraints = [one_per_unit_per_round("report", name="one_annex_review_per_unit_per_round")]
-
-
-class ReportAttachment(AttachedFile):
-    """A document attached to a report (signed scan, annex tables)."""
-
-    record_field, folder = "report", "reports"
-
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
 
 
 class ProvincialStatus(models.TextChoices):
