@@ -71,12 +71,17 @@ class PlanSpec:
 
 
 @dataclass(frozen=True)
-class RoleSpec:
-    """A role people hold in units; the matrix and the rules name it by code."""
+class NamedSpec:
+    """An entry the file names by its code, with its Vietnamese and English names."""
 
     code: str
     name_vi: str
     name_en: str
+
+
+@dataclass(frozen=True)
+class RoleSpec(NamedSpec):
+    """A role people hold in units; the matrix and the rules name it by code."""
 
 
 @dataclass(frozen=True)
@@ -100,14 +105,11 @@ class ClassificationSpec:
 
 
 @dataclass(frozen=True)
-class UnitSpec:
+class UnitSpec(NamedSpec):
     """A unit as the file gives it, with its period and, for a commune, its classes."""
 
-    code: str
     kind: str
     parent: str | None
-    name_vi: str
-    name_en: str
     valid_from: dt.date
     valid_to: dt.date | None
     classifications: tuple[ClassificationSpec, ...]
@@ -115,22 +117,16 @@ class UnitSpec:
 
 
 @dataclass(frozen=True)
-class CategorySpec:
+class CategorySpec(NamedSpec):
     """A support category, reviewed by the sector its clause names."""
 
-    code: str
-    name_vi: str
-    name_en: str
     clause: str | None
 
 
 @dataclass(frozen=True)
-class FundingSourceSpec:
+class FundingSourceSpec(NamedSpec):
     """A kind of funding, and whether it may pay for support to children (III.2)."""
 
-    code: str
-    name_vi: str
-    name_en: str
     clause: str | None
     may_fund_children: bool
     note: str
@@ -172,12 +168,9 @@ class _Due(TypedDict):
 
 
 @dataclass(frozen=True)
-class ObligationSpec:
+class ObligationSpec(NamedSpec):
     """A duty the plan sets: who owes it, when, and whom reminders reach."""
 
-    code: str
-    name_vi: str
-    name_en: str
     note: str
     clause: str
     also_cites: tuple[str, ...]
