@@ -10,6 +10,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q, QuerySet
+from viewflow.workflow.models import Task
+
+from agencies.selectors import permissions_of
 
 from .errors import Conflict, NoResponsibleUnit, PermissionDenied, RuleViolation
 
@@ -24,6 +28,16 @@ class Result:
     item: Any
     done: bool
     message: str = ""
+
+
+def selected_tasks(user, ids: Iterable[int]) -> QuerySet[Task]:
+    """The human tasks among `ids` that are the user's or that belong to a queue of a unit and
+    role they hold, whatever they have become since the page listed them (so that a task done
+    or taken meanwhile is listed with the door's refusal, not dropped), in the inbox's order."""
+    mine = Q(owner=user) | Q(owner_permission__in=permissions_of(user))
+    return Task.objects.filter(mine, flow_task_type="HUMAN", pk__in=list(ids)).order_by(
+        "created", "id"
+    )
 
 
 def refusal_message(exc: Exception) -> str:

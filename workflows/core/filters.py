@@ -127,6 +127,9 @@ class TaskFilter(django_filters.FilterSet):
     )
     year = YearFilter(method="by_year")
     q = SearchFilter(method="by_search", help_text=_("Record code, commune or nominee"))
+    overdue = django_filters.BooleanFilter(
+        label=_("Overdue only"), method="by_overdue", widget=forms.CheckboxInput
+    )
 
     class Meta:
         model = Task
@@ -159,6 +162,11 @@ class TaskFilter(django_filters.FilterSet):
             return queryset
         return queryset.filter(flow_task=getattr(declaration.flow, step))
 
+    def by_overdue(self, queryset, name, value):
+        """Kept by the inbox view, which reads each task's due moment with its record
+        (views._overdue_page): no clause of the statement."""
+        return queryset
+
     def by_unit(self, queryset, name, value):
         return queryset.filter(owner_permission__startswith=f"{PERMISSION_PREFIX}.{value}.")
 
@@ -190,6 +198,11 @@ class TaskFilter(django_filters.FilterSet):
             return q
 
         return self._subjects(queryset, lookup)
+
+
+def overdue_only(filterset: TaskFilter) -> bool:
+    """Whether the inbox keeps only the tasks past their due moment."""
+    return filterset.form.is_valid() and filterset.form.cleaned_data.get("overdue") is True
 
 
 class SavedFilterForm(forms.Form):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
@@ -133,6 +134,44 @@ def _record_event(
     )
 
 
+def _audit_step(
+    declaration: ProcessDeclaration,
+    record: models.Model,
+    context: StepContext,
+    from_status: str = "",
+    *,
+    process: Process | None,
+    action: str,
+    since: datetime | None,
+) -> AuditEvent:
+    """Audit a step on its record, by whom, at which task, under which unit and role, with
+    what comment and data (the step's context), and record the notices it causes (the tasks
+    created since `since`; None, or no process, for an action that hands no work on)."""
+    event = _record_event(
+        subject=record,
+        action=action,
+        user=context.user,
+        task=context.task,
+        process=process,
+        from_status=from_status,
+        to_status=getattr(record, "status", ""),
+        comment=context.comment,
+        data=context.data,
+        actor=context.actor,
+    )
+    if since is not None and process is not None:
+        notices.after_step(
+            declaration=declaration,
+            record=record,
+            process=process,
+            action=action,
+            user=context.user,
+            event=event,
+            since=since,
+        )
+    return event
+
+
 def require_reason(reason: str) -> str:
     """Returns, rejections and waivers must say why (they are read later by the unit)."""
     if not reason.strip():
@@ -227,25 +266,8 @@ def perform(
         activation = task.flow_task.activation_class(task)
         activation.start(None)
         activation.execute()
-        event = _record_event(
-            subject=record,
-            action=action,
-            user=user,
-            task=task,
-            process=process,
-            from_status=from_status,
-            to_status=record.status,
-            comment=comment,
-            data=context.data,
-        )
-        notices.after_step(
-            declaration=declaration,
-            record=record,
-            process=process,
-            action=action,
-            user=user,
-            event=event,
-            since=since,
+        _audit_step(
+            declaration, record, context, from_status, process=process, action=action, since=since
         )
     return record
 
@@ -307,17 +329,9 @@ def start(*, record: ProcessRecord, user, actor: Actor, action: str = "create") 
     it, inside the transaction that saved the record."""
     since = timezone.now()
     process = _bind_new_process(record)
-    audit = {"subject": record, "action": action, "user": user, "actor": actor_data(actor)}
-    event = _record_event(**audit, process=process, to_status=getattr(record, "status", ""))
-    notices.after_step(
-        declaration=declaration_of(type(record)),
-        record=record,
-        process=process,
-        action=action,
-        user=user,
-        event=event,
-        since=since,
-    )
+    context = StepContext(user=user, task=None, comment="", actor=actor_data(actor))
+    declaration = declaration_of(type(record))
+    _audit_step(declaration, record, context, process=process, action=action, since=since)
     return process
 
 
@@ -369,27 +383,10 @@ def act_outside_step(
         if not isinstance(record, ProcessRecord):
             raise TypeError(f"{type(record).__name__} has no process to restart")
         process = _bind_new_process(record)
-    event = _record_event(
-        subject=record,
-        action=action,
-        user=user,
-        process=process,
-        from_status=from_status,
-        to_status=getattr(record, "status", ""),
-        comment=comment,
-        data=context.data,
-        actor=actor_data(actor),
+    handed_on = since if then == "restart" else None  # a cancel or a waiver hands on no work
+    _audit_step(
+        declaration, record, context, from_status, process=process, action=action, since=handed_on
     )
-    if then == "restart" and process is not None:
-        notices.after_step(
-            declaration=declaration,
-            record=record,
-            process=process,
-            action=action,
-            user=user,
-            event=event,
-            since=since,
-        )
     return actor
 
 
@@ -430,6 +427,28 @@ def _no_longer_open() -> Conflict:
     return Conflict(
         _("This step is no longer open: someone else has acted on it, reload the page.")
     )
+
+
+@transaction.atomic
+def take_task(*, user, task_id: int) -> Task:
+    """The user takes a task waiting in the queue of a unit and role they hold today, so that it
+    is theirs alone (status ASSIGNED), audited as "take" under the task's unit, role and clause.
+    PermissionDenied without that unit and role; Conflict when the task is no longer open or
+    someone (the user included) has taken it already."""
+    process, task, record = _locked_task(task_id)
+    if task.status not in OPEN:
+        raise _no_longer_open()
+    if task.owner_id != user.pk and task.owner_permission not in permissions_of(user):
+        raise PermissionDenied(
+            _("You do not hold the unit and role that the plan assigns to this step.")
+        )
+    if task.owner_id == user.pk:
+        raise Conflict(_("You have already taken this task."))
+    if task.owner_id is not None:
+        raise Conflict(_("Another officer has already taken this task."))
+    _hand(task, to=user)
+    _record_handover(record, task, process, "take", by=user, comment="", to_owner=user.pk)
+    return task
 
 
 @transaction.atomic

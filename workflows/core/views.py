@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from viewflow.workflow.models import Task
 
 from . import once
-from .bulk import run_each
+from .bulk import run_each, selected_tasks
 from .declaration import (
     Action,
     ProcessDeclaration,
@@ -37,6 +37,7 @@ from .filters import (
     clean_query,
     forget_saved_filters,
     list_context,
+    overdue_only,
 )
 from .forms import ReassignForm
 from .inbox import task_rows, with_outcomes
@@ -52,9 +53,13 @@ from .selectors import (
     with_actors,
 )
 from .timeline import timeline_for
-from .transitions import OPEN, reassign_task, record_of_process, users_task
+from .transitions import OPEN, reassign_task, record_of_process, take_task, users_task
 
 PAGE = 25
+# Tasks read at once when the inbox keeps only the overdue ones (see _overdue_page).
+SCAN = 500
+# The bulk action that takes queue tasks, beside the declared actions ("namespace:action").
+TAKE = "take"
 # What an inbox row reads of a task; the rest (JSON data, token) is not loaded.
 ROW_FIELDS = ("id", "process_id", "flow_task", "flow_task_type", "status", "owner_id", "created")
 
@@ -328,10 +333,7 @@ def _page(request, tasks, *, counted: bool = False) -> dict[str, Any]:
     queue, which grows with the whole province's work: hand-written for the benchmark's P2).
     `counted`: the page's own statement also counts every row (a window over the user's tasks),
     so the count costs a query only on a page past the end."""
-    try:
-        number = min(max(int(request.GET.get("page", 1)), 1), 10**6)
-    except ValueError:
-        number = 1
+    number = _page_number(request)
     start = (number - 1) * PAGE
     page_tasks = tasks.only(*ROW_FIELDS)
     if counted:
@@ -350,16 +352,51 @@ def _page(request, tasks, *, counted: bool = False) -> dict[str, Any]:
     return context
 
 
+def _page_number(request) -> int:
+    try:
+        return min(max(int(request.GET.get("page", 1)), 1), 10**6)
+    except ValueError:
+        return 1
+
+
+def _overdue_page(request, tasks) -> dict[str, Any]:
+    """One page of the tasks past their due moment, and how many there are. That moment is
+    known once a task's record is read (workflows.core.inbox.task_rows, the rows' own marker),
+    so every task the other filters keep is read, SCAN at a time in the inbox's order (a few
+    statements each: the tasks, their records by process kind), keeping the overdue rows."""
+    tasks = tasks.only(*ROW_FIELDS).order_by("created", "id")
+    overdue: list[dict] = []
+    offset = 0
+    while True:
+        chunk = task_rows(tasks[offset : offset + SCAN])
+        overdue += [row for row in chunk if row["overdue"]]
+        if len(chunk) < SCAN:
+            break
+        offset += SCAN
+    number = _page_number(request)
+    start = (number - 1) * PAGE
+    return {
+        "rows": overdue[start : start + PAGE],
+        "page": number,
+        "previous_page": number - 1 if number > 1 else None,
+        "next_page": number + 1 if len(overdue) > start + PAGE else None,
+        "open_count": len(overdue),
+    }
+
+
 def _bulk_key(declaration: ProcessDeclaration, action: Action) -> str:
     return f"{declaration.url_namespace}:{action.name}"
 
 
 def _bulk_choices(rows: list[dict]) -> list[tuple[str, str]]:
     """The actions the page's tasks declare at their steps that take no page of their own
-    (what may be taken over several tasks at once), once each."""
+    (what may be taken over several tasks at once), once each; and taking them when any waits
+    in a queue."""
     found: dict[str, str] = {}
     for row in rows:
         task = row["task"]
+        if task.owner_id is None:
+            found[TAKE] = _("Take from the queue")
         declaration = declaration_of_flow(task.flow_task.flow_class)
         if declaration is None:
             continue
@@ -377,7 +414,10 @@ def inbox(request):
     found = TaskFilter(request.GET, queryset=tasks, user=request.user)
     context = list_context(request, found, "inbox")
     if context["filters_active"]:
-        context |= _page(request, found.qs, counted=True)
+        if overdue_only(found):
+            context |= _overdue_page(request, found.qs)
+        else:
+            context |= _page(request, found.qs, counted=True)
         context["matching_count"] = context.pop("open_count")
         context["open_count"] = tasks.count()
     else:
@@ -415,11 +455,16 @@ def _at_step(row: dict, declaration: ProcessDeclaration, action: Action) -> bool
 def bulk(request):
     """One declared action over several of the user's tasks: first its form for them all
     (a decision's number, a comment, a reason, the confirmation of a destructive action), then
-    each task's record through the door in its own transaction, and what became of each."""
-    declaration, action = _declared_bulk(request.POST.get("action", ""))
+    each task's record through the door in its own transaction, and what became of each. Taking
+    queue tasks needs no form: each is taken at once. A task gone since the inbox was read is
+    listed, refused with why."""
+    key = request.POST.get("action", "")
     ids = [int(v) for v in request.POST.getlist("tasks") if v.isdigit()][: PAGE * 4]
-    rows = task_rows(actionable_tasks(request.user).filter(pk__in=ids).only(*ROW_FIELDS))
+    rows = task_rows(selected_tasks(request.user, ids).only(*ROW_FIELDS))
     back = f"{reverse('tasks:inbox')}?{clean_query(request.POST.get('query', ''))}"
+    if key == TAKE:
+        return _bulk_take(request, rows, back)
+    declaration, action = _declared_bulk(key)
     if not rows:
         messages.error(request, _("Choose at least one of your tasks."))
         return redirect(back)
@@ -427,6 +472,7 @@ def bulk(request):
     data = request.POST if "run" in request.POST else None
     form = form_class(data, request.FILES or None, prefix=action.name)
     context = {
+        "title": f"{declaration.title}: {action.label}",
         "declaration": declaration,
         "action": action,
         "form": form,
@@ -441,12 +487,26 @@ def bulk(request):
     data = {k: v for k, v in form.cleaned_data.items() if k != "confirm"}
 
     def act(row: dict) -> object:
+        if row["task"].status not in OPEN:
+            raise Conflict(
+                _("This step is no longer open: someone else has acted on it, reload the page.")
+            )
         if not _at_step(row, declaration, action) or row["subject"] is None:
             raise Conflict(_("This task is not at a step where this action is taken."))
         arguments = {declaration.record_arg: row["subject"].pk}
         return action.service(user=request.user, **arguments, **data)
 
     context["results"] = run_each(rows, act)
+    return render(request, "core/bulk_result.html", context)
+
+
+def _bulk_take(request, rows: list[dict], back: str):
+    """Each selected task taken from its queue by the user, through the door one at a time."""
+    if not rows:
+        messages.error(request, _("Choose at least one of your tasks."))
+        return redirect(back)
+    results = run_each(rows, lambda row: take_task(user=request.user, task_id=row["task"].pk))
+    context = {"title": _("Take from the queue"), "results": results, "back": back}
     return render(request, "core/bulk_result.html", context)
 
 
