@@ -181,13 +181,17 @@ def _p1_lines(p1: dict) -> list[str]:
         "",
         "## P1 throughput",
         "",
-        "| engine | workers | lifecycles or processes/s | human steps/s | peak RSS |",
-        "| --- | --- | --- | --- | --- |",
+        (
+            "| engine | workers | lifecycles or processes/s | human steps/s | peak RSS "
+            "| then sending (worker) |"
+        ),
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for rate in p1["rates"]:
         lines.append(
             f"| {rate['engine']} | {rate['workers']} | {rate['units_per_s']:.2f} | "
-            f"{rate['human_steps_per_s']:.1f} | {_number(rate['peak_rss_mb'], 'MB')} |"
+            f"{rate['human_steps_per_s']:.1f} | {_number(rate['peak_rss_mb'], 'MB')} | "
+            f"{_sending(rate.get('sending'))} |"
         )
     ours, viewflow = p1["sql"]["ours"], p1["sql"]["viewflow"]
     pgbench = p1["pgbench"]
@@ -209,6 +213,18 @@ def _p1_lines(p1: dict) -> list[str]:
             for action, c in ours["by_action"].items()
         ),
     ]
+    sending = ours.get("sending")
+    if sending:
+        lines += [
+            "",
+            (
+                "The steps' sending is a worker's, not counted in the steps above: "
+                f"{sending['messages_per_human_step']:.2f} sending tasks published per human step "
+                "(to the in-memory broker, inside the timed step), then "
+                f"{sending['emails']} emails sent in {sending['statements']} statements "
+                f"({sending['statements_per_human_step']:.1f} per human step) after the lifecycles."
+            ),
+        ]
     if pgbench.get("available"):
         lines += [
             "",
@@ -222,6 +238,16 @@ def _p1_lines(p1: dict) -> list[str]:
             + ".",
         ]
     return lines
+
+
+def _sending(sending: dict | None) -> str:
+    """What the worker did after a window: the published tasks' sending, timed apart."""
+    if not sending:
+        return "–"
+    return (
+        f"{sending['messages']:,} tasks published, {sending['emails']:,} emails "
+        f"in {sending['seconds']:.2f} s"
+    )
 
 
 def _p2_lines(p2: dict) -> list[str]:

@@ -30,6 +30,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, help="seconds of P1 per engine and workers")
     parser.add_argument("--requests", type=int, help="HTTP requests per officer in P2")
     parser.add_argument("--name", help="results file stem (default: latest, or quick)")
+    parser.add_argument(
+        "--no-readme",
+        action="store_true",
+        help="leave README.md as it is (a full run quotes its table there by default)",
+    )
     args = parser.parse_args(argv)
     args.scale = args.scale or (2 if args.quick else 51)
     args.duration = args.duration or (4.0 if args.quick else 45.0)
@@ -160,7 +165,7 @@ def main(argv: list[str] | None = None) -> None:
     results = run(args)
     results["previous"] = archive_previous(RESULTS, args.name)
     json_path, md_path = write(results, RESULTS, args.name)
-    if args.name == "latest":
+    if args.name == "latest" and not args.no_readme:
         quote(ROOT / "README.md", md_path)
     print(md_path.read_text())
     print(f"bench: wrote {json_path.relative_to(ROOT)} and {md_path.relative_to(ROOT)}")

@@ -27,6 +27,7 @@ from agencies.models import Plan
 from ..counting import StatementCount, counting
 from ..database import Server
 from ..lifecycle import BENCH_DAY, Cast, Ticket, bench_clock, drive
+from ..sending import drain, published
 from ..workers import run_workers
 
 BASELINE_USERNAME = "bench.viewflow"
@@ -46,6 +47,8 @@ class Rate:
     units_per_s: float
     human_steps_per_s: float
     peak_rss_mb: float | None
+    # The worker's part after the window: messages published, emails sent, seconds, statements.
+    sending: dict | None = None
 
 
 def tickets(cast: Cast, *, seed: int) -> list[Ticket]:
@@ -70,11 +73,15 @@ def _timed(work: Callable[[], int], *, barrier, duration: float) -> dict:
 
 
 def ours_worker(*, index: int, barrier, duration: float, plan_code: str) -> dict:
-    """A worker process completing lifecycles of the plan's requests through the services."""
+    """A worker process completing lifecycles of the plan's requests through the services, as
+    web requests do: the steps' sending is published, and done apart after the window
+    (bench.sending)."""
     with bench_clock():
         cast = Cast.load(Plan.objects.get(code=plan_code), on=BENCH_DAY.date())
         queue = itertools.cycle(tickets(cast, seed=index))
-        return _timed(lambda: drive(cast, next(queue))[1], barrier=barrier, duration=duration)
+        with published():
+            timed = _timed(lambda: drive(cast, next(queue))[1], barrier=barrier, duration=duration)
+        return {**timed, "sending": drain()}
 
 
 def baseline_user():
@@ -122,7 +129,16 @@ def measure_rate(engine: str, workers: int, *, duration: float, **kwargs) -> Rat
         units_per_s=sum(r["units"] / r["seconds"] for r in results),
         human_steps_per_s=sum(r["human_steps"] / r["seconds"] for r in results),
         peak_rss_mb=max(peaks) if peaks else None,
+        sending=_sum_sending([r["sending"] for r in results if "sending" in r]),
     )
+
+
+def _sum_sending(found: list[dict]) -> dict | None:
+    """The workers' sending after one window, added up (seconds: the longest)."""
+    if not found:
+        return None
+    total = {key: sum(f[key] for f in found) for key in ("messages", "emails", "statements")}
+    return {**total, "seconds": max(f["seconds"] for f in found)}
 
 
 def _summary(counts: list[StatementCount], human_steps: int) -> dict:
@@ -138,7 +154,8 @@ def _summary(counts: list[StatementCount], human_steps: int) -> dict:
 
 def statements_of_lifecycles(cast: Cast) -> dict:
     """SQL of one closed lifecycle per category: per human step over the whole lifecycle
-    (its creation included), and per action."""
+    (its creation included), and per action; the steps' sending is published and counted
+    apart, as a worker's (bench.sending)."""
     by_action: dict[str, list[StatementCount]] = {}
 
     @contextmanager
@@ -148,10 +165,12 @@ def statements_of_lifecycles(cast: Cast) -> dict:
         by_action.setdefault(action, []).append(count)
 
     commune = next(iter(cast.districts.values()))[0]
-    human_steps = sum(
-        drive(cast, Ticket(commune=commune, category=category), around=counted)[1]
-        for category in cast.categories
-    )
+    with published():
+        human_steps = sum(
+            drive(cast, Ticket(commune=commune, category=category), around=counted)[1]
+            for category in cast.categories
+        )
+    sending = drain()
     everything = [count for counts in by_action.values() for count in counts]
     return {
         "lifecycles": len(cast.categories),
@@ -160,6 +179,11 @@ def statements_of_lifecycles(cast: Cast) -> dict:
         "by_action": {action: _summary(c, len(c)) for action, c in by_action.items()},
         "max_statements_in_one_action": max(count.statements for count in everything),
         "sql_of_one_approve": _outline(by_action["approve"][0]),
+        "sending": {
+            **sending,
+            "statements_per_human_step": sending["statements"] / human_steps,
+            "messages_per_human_step": sending["messages"] / human_steps,
+        },
     }
 
 

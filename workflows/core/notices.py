@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet, Subquery
 from django.utils import translation
 from django.utils.translation import gettext as _
 from viewflow.workflow import STATUS
@@ -29,6 +29,8 @@ ASSIGNED = "assigned"
 RETURNED = "returned"
 DECIDED = "decided"
 OPEN = (STATUS.NEW, STATUS.ASSIGNED)
+# A process in these has no open task: viewflow ends a process once none is left unfinished.
+FINISHED = (STATUS.DONE, STATUS.CANCELED)
 # Decisions told to the author: the outcomes every process words alike; a step that ends the
 # process is an outcome too (a report accepted, a consolidation acknowledged).
 DECISIONS = ("approve", "reject")
@@ -47,13 +49,20 @@ def is_decision(action: str, process: Process) -> bool:
     )
 
 
-def opened_since(process: Process, since: dt.datetime) -> list[Task]:
-    """The human tasks of the process that a step opened (created from `since` on)."""
-    return list(
-        Task.objects.filter(
-            process=process, flow_task_type="HUMAN", status__in=OPEN, created__gte=since
-        )
+def opened_since(
+    process: Process, since: dt.datetime, *, author_of: models.Model | None = None
+) -> list[Task]:
+    """The human tasks of the process that a step opened (created from `since` on); none, and
+    no read, once the process is finished. With `author_of`, each task carries the record's
+    author as `record_author`, read in the same statement."""
+    if process.status in FINISHED:
+        return []
+    tasks = Task.objects.filter(
+        process=process, flow_task_type="HUMAN", status__in=OPEN, created__gte=since
     )
+    if author_of is not None:
+        tasks = tasks.annotate(record_author=Subquery(_authors(author_of)[:1]))
+    return list(tasks)
 
 
 def after_step(
@@ -69,10 +78,12 @@ def after_step(
     """What a performed step tells: the tasks it opened, and the author of a return or of a
     decided record. The person who acted is not told of their own step."""
     with translation.override(settings.LANGUAGE_CODE):
-        opened = opened_since(process, since)
-        notices = list(_assignments(declaration, record, opened, by=user))
         kind = RETURNED if is_return(action) else DECIDED if is_decision(action, process) else ""
-        author = _author(record) if kind else None
+        opened = opened_since(process, since, author_of=record if kind else None)
+        notices = list(_assignments(declaration, record, opened, by=user))
+        author = None
+        if kind:
+            author = opened[0].record_author if opened else _author(record)
         if author is not None and author != getattr(user, "pk", None):
             notices.append(
                 _outcome(declaration, record, kind=kind, action=action, event=event, to=author)
@@ -95,6 +106,9 @@ def _assignments(
     declaration: ProcessDeclaration, record: models.Model, tasks: Iterable[Task], *, by
 ) -> Iterator[Notice]:
     day = today()
+    tasks = list(tasks)
+    waiting = {_queue_of(task) for task in tasks if task.owner_id is None}
+    queues = _queues({queue for queue in waiting if queue is not None}, day=day)
     for task in tasks:
         step = declaration.step_label(task.flow_task.name)
         values = {"record": str(record), "step": step, "process": declaration.title}
@@ -103,10 +117,8 @@ def _assignments(
             title = _("New task: %(step)s, %(record)s") % values
             body = _("%(process)s %(record)s waits for you at the step “%(step)s”.") % values
         else:
-            actor = task.data.get("actor") or {}
-            if not actor.get("unit_id") or not actor.get("role"):
-                continue
-            held = _queue(unit_id=actor["unit_id"], role=actor["role"], day=day)
+            queue = _queue_of(task)
+            held = queues.get(queue, []) if queue is not None else []
             if not held:
                 continue
             recipients = list(dict.fromkeys(membership.user_id for membership in held))
@@ -132,18 +144,37 @@ def _assignments(
                 )
 
 
-def _queue(*, unit_id: int, role: str, day: dt.date) -> list[Membership]:
-    """The memberships of the active users who hold the role in the unit today, the unit valid
-    today (selectors.current_members' rule), with the unit's and role's names: one query."""
+def _queue_of(task: Task) -> tuple[int, str] | None:
+    """The unit and role whose queue a task waits in, from the actor the door routed it to."""
+    actor = task.data.get("actor") or {}
+    if not actor.get("unit_id") or not actor.get("role"):
+        return None
+    return int(actor["unit_id"]), str(actor["role"])
+
+
+def _queues(
+    queues: set[tuple[int, str]], *, day: dt.date
+) -> dict[tuple[int, str], list[Membership]]:
+    """For each unit and role, the memberships of the active users who hold the role in the
+    unit today, the unit valid today (selectors.current_members' rule), with the unit's and
+    role's names: one query for every queue a step opened (parallel reviews), none without."""
+    if not queues:
+        return {}
     unit_valid = Q(unit__valid_from__lte=day) & (
         Q(unit__valid_to__isnull=True) | Q(unit__valid_to__gte=day)
     )
-    return list(
+    which = Q()
+    for unit_id, role in sorted(queues):
+        which |= Q(unit_id=unit_id, role__code=role)
+    held: dict[tuple[int, str], list[Membership]] = {}
+    for membership in (
         Membership.objects.valid_on(day)
-        .filter(unit_valid, unit_id=unit_id, role__code=role, user__is_active=True)
+        .filter(which, unit_valid, user__is_active=True)
         .select_related("unit", "role")
-        .order_by("user_id")
-    )
+        .order_by("user_id", "id")
+    ):
+        held.setdefault((membership.unit_id, membership.role.code), []).append(membership)
+    return held
 
 
 def _outcome(
@@ -182,8 +213,8 @@ def _outcome(
     )
 
 
-def _author(record: models.Model) -> int | None:
-    """Who wrote the record: the person the door audited starting its first process."""
+def _authors(record: models.Model) -> QuerySet:
+    """The actors of the record's audit events, first first: its author leads."""
     return (
         AuditEvent.objects.filter(
             subject_type=ContentType.objects.get_for_model(record),
@@ -191,9 +222,14 @@ def _author(record: models.Model) -> int | None:
             actor__isnull=False,
         )
         .order_by("created", "id")
-        .values_list("actor_id", flat=True)
-        .first()
+        .values("actor_id")
     )
+
+
+def _author(record: models.Model) -> int | None:
+    """Who wrote the record: the person the door audited starting its first process."""
+    first = _authors(record).first()
+    return first["actor_id"] if first else None
 
 
 def _name(user) -> str:
