@@ -27,6 +27,7 @@ BUILT_IN_LABELS: dict[str, Label] = {
     "reassign": _("Reassigned"),
     "move": _("Moved to the successor unit"),
     "release": _("Returned to the queue"),
+    "take": _("Taken from the queue"),
 }
 
 

@@ -10,17 +10,20 @@ import re
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
 from viewflow.workflow import STATUS
 from viewflow.workflow.models import Task
 
 from tests.workflows.aid_requests.conftest import to_review
 from workflows.aid_requests import services as aid_requests
+from workflows.aid_requests.actions import AID_REQUEST
 from workflows.commendations import services as commendations
 from workflows.commendations.models import Commendation, NomineeKind, Status
 from workflows.commendations.services import Nomination
 from workflows.core import views
 from workflows.core.errors import Conflict, PermissionDenied
 from workflows.core.models import AuditEvent
+from workflows.core.timeline import timeline_for
 from workflows.core.transitions import take_task
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +100,9 @@ def test_take_is_refused_to_who_lacks_the_queue_or_finds_it_taken(cast, new_requ
     with pytest.raises(Conflict):
         take_task(user=cast.doet, task_id=task.pk)
     assert AuditEvent.objects.filter(action="take").count() == 1
+    [event] = timeline_for(aid).filter(action="take")
+    with translation.override("vi"):  # the timeline names it, not the raw word
+        assert str(AID_REQUEST.action_labels[event.action]) == "Đã nhận từ hàng chờ"
 
 
 def test_bulk_take_refuses_a_task_no_longer_open(client, cast, new_request):
