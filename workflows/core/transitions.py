@@ -67,9 +67,7 @@ def open_task(*, process: Process, flow_tasks: tuple, user, task_id: int | None 
         tasks = tasks.filter(pk=task_id)
     candidates = list(tasks)
     if not candidates:
-        raise Conflict(
-            _("This step is no longer open: someone else has acted on it, reload the page.")
-        )
+        raise no_longer_open()
     held = permissions_of(user)
     mine = [t for t in candidates if t.owner_permission in held]
     if not mine:
@@ -423,7 +421,8 @@ def _task_unit(task: Task) -> tuple[Unit, str]:
     return Unit.objects.select_related("plan").get(pk=actor["unit_id"]), actor["role"]
 
 
-def _no_longer_open() -> Conflict:
+def no_longer_open() -> Conflict:
+    """The refusal of an action on a step someone else has finished meanwhile (409)."""
     return Conflict(
         _("This step is no longer open: someone else has acted on it, reload the page.")
     )
@@ -437,7 +436,7 @@ def take_task(*, user, task_id: int) -> Task:
     someone (the user included) has taken it already."""
     process, task, record = _locked_task(task_id)
     if task.status not in OPEN:
-        raise _no_longer_open()
+        raise no_longer_open()
     if task.owner_id != user.pk and task.owner_permission not in permissions_of(user):
         raise PermissionDenied(
             _("You do not hold the unit and role that the plan assigns to this step.")
@@ -461,7 +460,7 @@ def release_task(*, task_id: int, by=None, reason: str, if_owner=None) -> Task:
     reason = require_reason(reason)
     process, task, record = _locked_task(task_id)
     if task.status not in OPEN:
-        raise _no_longer_open()
+        raise no_longer_open()
     if task.status != STATUS.ASSIGNED or task.owner_id is None:
         raise Conflict(_("Nobody has taken this task: it is already in its unit's queue."))
     if if_owner is not None and task.owner_id != if_owner.pk:
@@ -491,7 +490,7 @@ def reassign_task(*, user, task_id: int, to_user, reason: str) -> Task:
             _("Only a supervisor of %(unit)s may reassign its tasks.") % {"unit": unit.name}
         )
     if task.status not in OPEN:
-        raise _no_longer_open()
+        raise no_longer_open()
     if not to_user.is_active or not has_membership(to_user, unit=unit, role=role):
         raise PermissionDenied(
             _("%(user)s does not hold the unit and role of this task today.")
@@ -524,7 +523,7 @@ def move_task(*, task_id: int, to_unit: Unit, acts: str, if_unit_id: int | None 
     Earlier events keep the unit they were taken under."""
     process, task, record = _locked_task(task_id)
     if task.status not in OPEN:
-        raise _no_longer_open()
+        raise no_longer_open()
     actor = dict(task.data.get("actor") or {})
     if if_unit_id is not None and actor.get("unit_id") != if_unit_id:
         raise Conflict(_("This task has moved since."))

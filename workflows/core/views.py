@@ -53,7 +53,14 @@ from .selectors import (
     with_actors,
 )
 from .timeline import timeline_for
-from .transitions import OPEN, reassign_task, record_of_process, take_task, users_task
+from .transitions import (
+    OPEN,
+    no_longer_open,
+    reassign_task,
+    record_of_process,
+    take_task,
+    users_task,
+)
 
 PAGE = 25
 # Tasks read at once when the inbox keeps only the overdue ones (see _overdue_page).
@@ -218,9 +225,7 @@ def reassign(request, task_id: int):
     if unit is None or not supervises(request.user, unit):
         raise PermissionDenied(_("Only a supervisor of the task's unit may reassign it."))
     if task.status not in OPEN:
-        raise Conflict(
-            _("This step is no longer open: someone else has acted on it, reload the page.")
-        )
+        raise no_longer_open()
     status = 200
     form = _reassign_form(task, unit)
     if request.method == "POST":
@@ -275,9 +280,7 @@ def may_take(declaration: ProcessDeclaration, action: Action | str, record, user
         flow_task__in=declaration.nodes_for(action.name)
     )
     if not open_steps.exists():
-        raise Conflict(
-            _("This step is no longer open: someone else has acted on it, reload the page.")
-        )
+        raise no_longer_open()
     raise PermissionDenied(_("This action is not yours to take on this record now."))
 
 
@@ -488,9 +491,7 @@ def bulk(request):
 
     def act(row: dict) -> object:
         if row["task"].status not in OPEN:
-            raise Conflict(
-                _("This step is no longer open: someone else has acted on it, reload the page.")
-            )
+            raise no_longer_open()
         if not _at_step(row, declaration, action) or row["subject"] is None:
             raise Conflict(_("This task is not at a step where this action is taken."))
         arguments = {declaration.record_arg: row["subject"].pk}
