@@ -96,13 +96,8 @@ def _edit_form(request, *, aid: AidRequest | None):
         )
         if done is not None:
             return done
-    context = {
-        "form": form,
-        "lines": lines,
-        "aid": aid,
-        "return_reason": selectors.return_reason(aid) if aid is not None else "",
-    }
-    return render_record_form(request, "aid_requests/form.html", context, creating=aid is None)
+    context = {"form": form, "lines": lines, "aid": aid}
+    return render_record_form(request, "aid_requests/form.html", context, record=aid)
 
 
 @login_required

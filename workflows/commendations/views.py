@@ -71,8 +71,7 @@ def _form_page(request, *, commendation: Commendation | None):
         if done is not None:
             return done
     context = {"form": form, "commendation": commendation}
-    creating = commendation is None
-    return render_record_form(request, "commendations/form.html", context, creating=creating)
+    return render_record_form(request, "commendations/form.html", context, record=commendation)
 
 
 @login_required

@@ -40,7 +40,7 @@ from .filters import (
     overdue_only,
 )
 from .forms import ReassignForm
-from .inbox import task_rows, with_outcomes
+from .inbox import return_reason, task_rows, with_outcomes
 from .models import SavedFilter
 from .permissions import require_actor
 from .selectors import (
@@ -126,10 +126,13 @@ def save_record_form(
     return redirect(record)
 
 
-def render_record_form(request, template: str, context: dict[str, Any], *, creating: bool):
-    """A record's form page; a create form carries its one-time token, a refused POST is 400."""
-    if creating:
+def render_record_form(request, template: str, context: dict[str, Any], *, record):
+    """A record's form page: a create form (record None) carries its one-time token, an edit
+    form the reason the record was returned; a refused POST is 400."""
+    if record is None:
         context["once_token"] = once.form_token(request)
+    else:
+        context |= {"record": record, "return_reason": return_reason(record)}
     return render(request, template, context, status=400 if request.method == "POST" else 200)
 
 

@@ -180,7 +180,7 @@ def _report_form(request, *, obligation, report=None):
         "obligation": obligation,
         "report": report,
     }
-    return render_record_form(request, "reporting/form.html", context, creating=report is None)
+    return render_record_form(request, "reporting/form.html", context, record=report)
 
 
 @login_required

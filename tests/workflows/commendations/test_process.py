@@ -376,3 +376,17 @@ def test_pages_read_titles_and_labels_from_the_declaration(cast):
     assert labels["approve"] == "Quyết định khen thưởng" and labels["edit"] == "Chỉnh sửa"
     assert f"<td>{html.escape(title)}</td>" in inbox and f"<td>{html.escape(step)}</td>" in inbox
     assert f"<h1>{html.escape(title)} {commendation}" in page
+
+
+def test_the_edit_form_shows_why_the_proposal_was_returned(cast):
+    officer = Client()
+    officer.force_login(cast["dolisa", "officer"])
+    commendation = proposed(cast)
+    edit = reverse("commendations:edit", args=[commendation.pk])
+    reason = "Bổ sung xác nhận của xã."
+    services.return_for_revision(
+        user=cast["ppc", "leader"], commendation_id=commendation.pk, reason=reason
+    )
+    page = officer.get(edit).content.decode()
+    assert 'class="alert alert-warning return-reason"' in page
+    assert "Trả lại để chỉnh sửa" in page and reason in page

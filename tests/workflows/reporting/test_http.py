@@ -152,3 +152,17 @@ def test_shared_inbox_lists_report_tasks_without_a_query_per_row(
     with django_assert_max_num_queries(13):  # the page's, the menu's and the bell's
         page = client.get(reverse("tasks:inbox")).content.decode()
     assert page.count("/reports/") >= 3 and "Ủy ban nhân dân huyện Ninh Sơn" in page
+
+
+def test_the_edit_form_shows_why_the_report_was_returned(client, cast):
+    report = draft(cast, "d-bac-ai")
+    edit = reverse("reporting:edit", args=[report.pk])
+    client.force_login(cast["d-bac-ai", "officer"])
+    assert "return-reason" not in client.get(edit).content.decode()  # a draft never returned
+    services.submit(user=cast["d-bac-ai", "officer"], report_id=report.pk)
+    services.sign_off(user=cast["d-bac-ai", "leader"], report_id=report.pk)
+    reason = "Thiếu số liệu trẻ em xã Phước Thành"
+    services.return_for_revision(user=cast["dolisa", "officer"], report_id=report.pk, reason=reason)
+    page = client.get(edit).content.decode()
+    assert 'class="alert alert-warning return-reason"' in page
+    assert "Trả lại để chỉnh sửa" in page and reason in page
