@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
@@ -55,8 +55,9 @@ class StepContext:
         return self.task.flow_task.name if self.task is not None else ""
 
 
-def lock_process(process_id: int) -> Process:
-    """Row lock on the process (PostgreSQL); concurrent actions on it queue behind this one."""
+def lock_process(process_id: int | Subquery) -> Process:
+    """Row lock on the process (PostgreSQL); concurrent actions on it queue behind this one.
+    Given a subquery of the id (a record's process), the lock reads it in the same statement."""
     return Process.objects.select_for_update().get(pk=process_id)
 
 
@@ -140,11 +141,11 @@ def _audit_step(
     *,
     process: Process | None,
     action: str,
-    since: datetime | None,
+    created: list[Task] | None,
 ) -> AuditEvent:
     """Audit a step on its record, by whom, at which task, under which unit and role, with
-    what comment and data (the step's context), and record the notices it causes (the tasks
-    created since `since`; None, or no process, for an action that hands no work on)."""
+    what comment and data (the step's context), and record the notices it causes (of the tasks
+    it `created`; None, or no process, for an action that hands no work on)."""
     event = _record_event(
         subject=record,
         action=action,
@@ -157,7 +158,7 @@ def _audit_step(
         data=context.data,
         actor=context.actor,
     )
-    if since is not None and process is not None:
+    if created is not None and process is not None:
         notices.after_step(
             declaration=declaration,
             record=record,
@@ -165,7 +166,7 @@ def _audit_step(
             action=action,
             user=context.user,
             event=event,
-            since=since,
+            created=created,
         )
     return event
 
@@ -214,8 +215,7 @@ def _entered(
     """Inside one transaction: the locked process, its record read after the lock (and bound
     as the process's artifact, which routing reads), and the user's open task of the steps."""
     with transaction.atomic():
-        process_id = model._default_manager.filter(pk=pk).values_list("process_id", flat=True)
-        process = lock_process(process_id.get())
+        process = lock_process(Subquery(model._default_manager.filter(pk=pk).values("process_id")))
         related = declaration_of(model).record_related
         record = model._default_manager.select_related(*related).get(pk=pk)
         process.artifact = record
@@ -243,11 +243,13 @@ def perform(
     if declared.reason:
         comment = require_reason(comment)
     flow_tasks = declaration.nodes_for(action)
-    since = timezone.now()
-    with _entered(model=model, pk=pk, flow_tasks=flow_tasks, user=user, task_id=task_id) as (
-        process,
-        record,
-        task,
+    with (
+        notices.collecting_created() as created,
+        _entered(model=model, pk=pk, flow_tasks=flow_tasks, user=user, task_id=task_id) as (
+            process,
+            record,
+            task,
+        ),
     ):
         context = StepContext(
             user=user, task=task, comment=comment, actor=task.data.get("actor", {}), data=data or {}
@@ -265,7 +267,13 @@ def perform(
         activation.start(None)
         activation.execute()
         _audit_step(
-            declaration, record, context, from_status, process=process, action=action, since=since
+            declaration,
+            record,
+            context,
+            from_status,
+            process=process,
+            action=action,
+            created=created,
         )
     return record
 
@@ -325,11 +333,11 @@ def _bind_new_process(record: ProcessRecord) -> Process:
 def start(*, record: ProcessRecord, user, actor: Actor, action: str = "create") -> Process:
     """Start a saved record's process and audit the start under the matrix row that allowed
     it, inside the transaction that saved the record."""
-    since = timezone.now()
-    process = _bind_new_process(record)
+    with notices.collecting_created() as created:
+        process = _bind_new_process(record)
     context = StepContext(user=user, task=None, comment="", actor=actor_data(actor))
     declaration = declaration_of(type(record))
-    _audit_step(declaration, record, context, process=process, action=action, since=since)
+    _audit_step(declaration, record, context, process=process, action=action, created=created)
     return process
 
 
@@ -376,14 +384,14 @@ def act_outside_step(
         record.save()
     if then is not None and process is not None and process.status != STATUS.DONE:
         declaration.flow.instance.cancel(process)  # a restart leaves no step of it waiting
-    since = timezone.now()
+    created = None  # a cancel or a waiver hands on no work
     if then == "restart":
         if not isinstance(record, ProcessRecord):
             raise TypeError(f"{type(record).__name__} has no process to restart")
-        process = _bind_new_process(record)
-    handed_on = since if then == "restart" else None  # a cancel or a waiver hands on no work
+        with notices.collecting_created() as created:
+            process = _bind_new_process(record)
     _audit_step(
-        declaration, record, context, from_status, process=process, action=action, since=handed_on
+        declaration, record, context, from_status, process=process, action=action, created=created
     )
     return actor
 

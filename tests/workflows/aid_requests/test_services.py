@@ -14,7 +14,8 @@ from workflows.aid_requests.models import AidRequest, Review, Status
 from workflows.aid_requests.services import Line
 from workflows.core.attachments import MAX_ATTACHMENT_BYTES
 from workflows.core.errors import Conflict, PermissionDenied, RuleViolation
-from workflows.core.models import AuditEvent
+from workflows.core.models import AuditEvent, Notification
+from workflows.core.notices import ASSIGNED
 from workflows.core.timeline import timeline_for
 
 from .conftest import (
@@ -350,3 +351,19 @@ def test_ethnic_breakdown_cannot_exceed_the_children(cast):
     with pytest.raises(ValidationError) as excinfo:
         services.create_request(user=cast.drafter, data=data)
     assert "ethnic_breakdown" in excinfo.value.message_dict
+
+
+def test_one_review_of_two_tells_no_one_and_the_last_tells_dolisa(cast, new_request):
+    """A step's notices are of the tasks it opened: the first of two parallel reviews opens
+    none (the other reviewer was told when their own task opened), the second opens DOLISA's
+    consolidation, told to its officer."""
+    aid = new_request()
+    to_review(cast, aid)
+    told = Notification.objects.filter(kind=ASSIGNED)
+    assert told.filter(recipient=cast.doh).count() == 1
+    before = told.count()
+    services.accept_review(user=cast.doet, request_id=aid.pk)
+    assert told.count() == before
+    services.accept_review(user=cast.doh, request_id=aid.pk)
+    new = told.order_by("id")[before:]
+    assert {n.recipient for n in new} == {cast.dolisa_officer}
