@@ -89,13 +89,18 @@ def _commune(cast: Cast):
     return next(iter(cast.districts.values()))[0]
 
 
-def test_outside_the_block_celery_is_eager_and_a_non_memory_broker_is_refused():
+def test_inside_the_block_the_memory_broker_whatever_the_settings_name_then_theirs_again():
     conf = current_app.conf
     assert conf.task_always_eager is True
     url = conf.broker_url
-    conf.broker_url = "redis://localhost:6379/0"
+    conf.broker_url = "redis://127.0.0.1:1/0"  # a closed port: publishing there would fail
     try:
-        with pytest.raises(RuntimeError), published():
-            pass  # pragma: no cover - never entered
+        with published():
+            assert conf.task_always_eager is False
+            assert current_app.connection_for_write().transport_cls == "memory"
+            current_app.send_task("bench.nothing")  # reaches the memory broker
+        assert drain()["messages"] == 1
+        assert conf.task_always_eager is True
+        assert conf.broker_url == "redis://127.0.0.1:1/0"
     finally:
         conf.broker_url = url
