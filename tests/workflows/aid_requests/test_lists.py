@@ -27,6 +27,37 @@ def test_the_inbox_filters_by_year_and_code(client, cast, new_request):
     assert "(2 việc đang mở)" in page  # the badge still counts every open task
 
 
+def filter_form(page: str) -> str:
+    start = page.index('<form method="get"')
+    return page[start : page.index("</form>", start)]
+
+
+def test_the_cached_filter_form_is_each_users_own_with_its_values_and_language(
+    client, cast, new_request
+):
+    """The filter form's HTML is cached under what it is made of: a second visit serves the
+    same form, another value, user or language never gets it."""
+    to_review(cast, new_request())
+    inbox = reverse("tasks:inbox")
+    client.force_login(cast.doet)
+    first = filter_form(client.get(inbox, {"year": 2022}).content.decode())
+    assert filter_form(client.get(inbox, {"year": 2022}).content.decode()) == first
+    assert 'value="2022"' in first
+    other_year = filter_form(client.get(inbox, {"year": 2023}).content.decode())
+    assert 'value="2023"' in other_year and 'value="2022"' not in other_year
+    refused = filter_form(client.get(inbox, {"year": "abc"}).content.decode())
+    assert "invalid" in refused  # the field's error is shown, not a cached valid form
+    client.cookies["django_language"] = "en"
+    assert "All units" in filter_form(client.get(inbox, {"year": 2022}).content.decode())
+    del client.cookies["django_language"]
+    units = 'name="unit"'
+    mine = filter_form(client.get(inbox).content.decode())
+    client.force_login(cast.doh)
+    theirs = filter_form(client.get(inbox).content.decode())
+    assert units in mine and units in theirs
+    assert "Sở Giáo dục" in mine and "Sở Giáo dục" not in theirs and "Sở Y tế" in theirs
+
+
 def test_the_aid_list_filters_by_status_and_saves_the_filter(client, cast, new_request):
     draft, sent = new_request(year=2022), new_request(year=2023)
     to_review(cast, sent)
