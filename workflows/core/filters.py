@@ -242,13 +242,15 @@ def is_active(filterset: django_filters.FilterSet) -> bool:
 
 def form_key(filterset: django_filters.FilterSet) -> str:
     """A digest of everything the filter form's HTML is made of (the filters, the language,
-    each field's value and choices, the errors), under which the page caches that HTML: its
-    widgets took a third of the inbox page's time (bench P2), and the same key can never
-    serve another form."""
+    each field's label, help, value and choices, the errors), under which the page caches
+    that HTML: its widgets took a third of the inbox page's time (bench P2), and the same key
+    can never serve another form."""
     form = filterset.form
     fields = [
         (
             name,
+            str(field.label),
+            str(field.help_text),
             str(form[name].value()),
             [(str(k), str(v)) for k, v in getattr(field, "choices", ())],
         )
