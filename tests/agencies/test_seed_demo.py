@@ -20,7 +20,8 @@ from workflows.aid_requests.models import AidRequest
 from workflows.commendations.models import Commendation, Status
 from workflows.core.inbox import task_rows
 from workflows.core.notices import ASSIGNED
-from workflows.core.selectors import actionable_tasks, notifications_for, open_tasks
+from workflows.core.selectors import actionable_tasks, notifications_for
+from workflows.core.transitions import open_tasks
 from workflows.reporting.selectors import my_obligations
 
 PASSWORD = "demo12345"

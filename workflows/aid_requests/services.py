@@ -25,10 +25,8 @@ from workflows.core.bounds import (
     too_many_lines,
 )
 from workflows.core.errors import PermissionDenied, RuleViolation
-from workflows.core.selectors import open_tasks
 from workflows.core.transitions import STAY, Door, StepContext, start
 
-from .flows import AidRequestFlow
 from .models import AidRequest, AidRequestLine, Attachment, Review
 
 DOOR = Door(AidRequest)
@@ -292,13 +290,7 @@ def accept_review(
         _record_review(
             request, ctx, Review.Decision.ACCEPTED, assessed_total=amount, reason=reason.strip()
         )
-        still_open = (
-            open_tasks(request.process_id)
-            .filter(flow_task=AidRequestFlow.review)
-            .exclude(pk=ctx.task.pk)
-            .exists()
-        )
-        if still_open:
+        if ctx.others_open():
             return STAY
         accepted = request.reviews.filter(
             round=request.review_round, decision=Review.Decision.ACCEPTED

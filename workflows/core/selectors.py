@@ -34,15 +34,6 @@ def archived_tasks(user) -> QuerySet[Task]:
     )
 
 
-def open_tasks(process_id: int | None) -> QuerySet[Task]:
-    """The open human tasks of a process: where the work is now."""
-    return Task.objects.filter(
-        process_id=process_id,
-        flow_task_type="HUMAN",
-        status__in=(STATUS.NEW, STATUS.ASSIGNED),
-    ).select_related("owner")
-
-
 def with_actors(tasks) -> list[dict]:
     """Tasks with the unit and role objects their actor data names (two queries in all)."""
     tasks = list(tasks)

@@ -12,7 +12,7 @@ from typing import Any, Generic, Literal, TypeVar
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Subquery
+from django.db.models import QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
@@ -53,6 +53,22 @@ class StepContext:
     @property
     def step(self) -> str:
         return self.task.flow_task.name if self.task is not None else ""
+
+    def others_open(self) -> bool:
+        """Whether other tasks of this step are still open: a parallel round not yet done."""
+        return (
+            open_tasks(self.task.process_id)
+            .filter(flow_task=self.task.flow_task)
+            .exclude(pk=self.task.pk)
+            .exists()
+        )
+
+
+def open_tasks(process_id: int | None) -> QuerySet[Task]:
+    """The open human tasks of a process: where the work is now."""
+    return Task.objects.filter(
+        process_id=process_id, flow_task_type="HUMAN", status__in=OPEN
+    ).select_related("owner")
 
 
 def lock_process(process_id: int | Subquery) -> Process:

@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Count, Window
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -47,7 +47,6 @@ from .selectors import (
     actionable_tasks,
     archived_tasks,
     current_members,
-    open_tasks,
     supervised_unit_ids,
     supervises,
     with_actors,
@@ -56,6 +55,7 @@ from .timeline import timeline_for
 from .transitions import (
     OPEN,
     no_longer_open,
+    open_tasks,
     reassign_task,
     record_of_process,
     take_task,
@@ -295,23 +295,35 @@ def action_page(request, pk: int, action: str, declaration: ProcessDeclaration):
     declared = declaration.action(action)
     if declared is None or declared.page:
         raise Http404
-    record = get_object_or_404(declaration.visible(request.user), pk=pk)
-    status = 200
     if request.method == "POST":
-        form = _form(declared, record, request.POST, request.FILES)
+        form = _form(declared, None, request.POST, request.FILES)
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "confirm"}
             try:
                 declared.service(user=request.user, **{declaration.record_arg: pk}, **data)
             except ValidationError as exc:
                 errors_into(form, exc)
+            except (
+                ObjectDoesNotExist,
+                PermissionDenied,
+                Conflict,
+                RuleViolation,
+                NoResponsibleUnit,
+            ):
+                # The door let no one through: a record the user may not read is not found.
+                get_object_or_404(declaration.visible(request.user), pk=pk)
+                raise
             else:
                 messages.success(request, _("Done: %(action)s.") % {"action": declared.label})
-                return redirect(record)
+                # Whoever the door let act may read the record: no visibility query first.
+                return redirect(declaration.model.detail_url, pk)
+        record = get_object_or_404(declaration.visible(request.user), pk=pk)
         status = 400
     else:
+        record = get_object_or_404(declaration.visible(request.user), pk=pk)
         may_take(declaration, declared, record, request.user)
         form = _form(declared, record)
+        status = 200
     context = {"record": record, "action": declared, "form": form, "declaration": declaration}
     return render(request, "core/action.html", context, status=status)
 

@@ -29,7 +29,7 @@ from workflows.aid_requests.models import AidRequest
 from workflows.commendations import services as commendations
 from workflows.commendations.actions import COMMENDATION
 from workflows.commendations.models import Commendation, NomineeKind
-from workflows.core.selectors import open_tasks
+from workflows.core.transitions import open_tasks
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - published on purpose; production refuses the command
 ADMIN_USERNAME = "admin"
