@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import TYPE_CHECKING
@@ -190,9 +191,26 @@ def record_selected(
         *values_params,
         *(everyone or ()),
     ]
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, _hash_joined(connection, cursor):
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+@contextmanager
+def _hash_joined(connection, cursor) -> Iterator[None]:
+    """PostgreSQL plans the statement without nested loops. The rows' conditions (an OR over
+    every unit a plan names to be told) make it guess one row where there are thousands, and
+    it then loops over the VALUES list of texts for each: 26 million comparisons, 20 s at
+    national scale, where hash joins take 0.1 s (bench P3). Only this statement is concerned:
+    the setting is this transaction's, set back once the statement is done (an error rolls the
+    savepoint and the setting back)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(using=connection.alias):
+        cursor.execute("SET LOCAL enable_nestloop = off")
+        yield
+        cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
 
 
 def _column(name: str) -> str:

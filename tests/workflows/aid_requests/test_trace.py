@@ -22,7 +22,8 @@ pytestmark = pytest.mark.django_db
 ROOT = Path(settings.BASE_DIR).resolve()
 
 # The view, the door, the declaration vocabulary (nodes and actions), the notices it sends,
-# the audit model; the process's service, routing and FSM; who holds which unit and role.
+# the audit model; the process's service, routing and FSM; who holds which unit and role; the
+# cache backend.
 PATH = {
     "workflows/core/views.py",
     "workflows/core/transitions.py",
@@ -36,6 +37,7 @@ PATH = {
     "workflows/aid_requests/models.py",
     "agencies/models.py",
     "agencies/selectors.py",
+    "config/cache.py",  # the Redis cache the matrix is read through, where REDIS_URL is set
 }
 
 

@@ -42,3 +42,23 @@ def test_escalations_to_every_target_in_two_statements(cast, work_day):
     assert {code for code, _unit in told["ppc.supervisor"]} == {"provincial_yearly_report"}
     assert ("provincial_yearly_report", "dolisa") in told["dolisa.supervisor"]
     assert {unit for _code, unit in told["d-bac-ai.supervisor"]} == {"d-bac-ai"}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (DATABASE_URL)")
+def test_the_hash_join_plan_is_the_scan_statements_own(cast, work_day):
+    """The scan's INSERTs run without nested loops (their row estimates are wrong by thousands,
+    bench P3), and the setting is back as it was once each is done."""
+    work_day.move_to(dt.datetime(2024, 1, 20, 0, 20, tzinfo=VN))
+    with CaptureQueriesContext(connection) as queries:
+        reminders.scan_obligations()
+    sql = [q["sql"] for q in queries]
+    table = Notification._meta.db_table
+    inserts = [i for i, s in enumerate(sql) if s.lstrip().startswith("INSERT") and table in s]
+    assert inserts
+    for i in inserts:
+        assert sql[i - 1] == "SET LOCAL enable_nestloop = off"
+        assert sql[i + 1] == "SET LOCAL enable_nestloop TO DEFAULT"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_nestloop")
+        assert cursor.fetchone()[0] == "on"
+    assert Notification.objects.filter(kind=reminders.OVERDUE).exists()
