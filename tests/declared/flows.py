@@ -4,7 +4,7 @@ from viewflow import this
 from viewflow.workflow import flow
 
 from agencies.selectors import actors_for
-from workflows.core.nodes import Start, Step
+from workflows.core.declaration import Start, Step
 
 PROCESS = "note"  # the matrix process of tests/declared/plan.yaml
 

@@ -7,7 +7,7 @@ from viewflow import this
 from viewflow.workflow import Activation, flow, lock
 
 from agencies.selectors import actors_for, has_membership, memberships_of
-from workflows.core.nodes import FanOut, RoutedJoin, Start, Step, actor_data, record_of
+from workflows.core.declaration import FanOut, RoutedJoin, Start, Step, actor_data, record_of
 
 from .models import AidRequest, Status
 

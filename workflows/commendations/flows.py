@@ -7,7 +7,7 @@ from viewflow import this
 from viewflow.workflow import Activation, flow, lock
 
 from agencies.selectors import actors_for, has_membership
-from workflows.core.nodes import Start, Step, record_of
+from workflows.core.declaration import Start, Step, record_of
 
 from .models import PROCESS, Commendation, Status
 

@@ -23,10 +23,15 @@ from agencies.models import Unit
 from agencies.selectors import Actor, has_membership, permission_for, permissions_of
 
 from . import notices
-from .declaration import Action, ProcessDeclaration, declaration_of, declaration_of_flow
+from .declaration import (
+    Action,
+    ProcessDeclaration,
+    actor_data,
+    declaration_of,
+    declaration_of_flow,
+)
 from .errors import Conflict, PermissionDenied
 from .models import AuditEvent, ProcessRecord
-from .nodes import actor_data
 from .permissions import require_actor
 from .selectors import supervises, supervisor_role
 
@@ -127,7 +132,7 @@ def _record_event(
     actor: dict | None = None,
 ) -> AuditEvent:
     """Append one audit event; the unit, role and clause come from `actor` (see
-    nodes.actor_data) when given, else from the task's actor."""
+    declaration.actor_data) when given, else from the task's actor."""
     if task is not None and actor is None:
         actor = task.data.get("actor", {})
     actor = actor or {}

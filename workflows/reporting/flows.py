@@ -9,7 +9,7 @@ from viewflow.workflow import Activation, flow, lock
 
 from agencies.models import Unit
 from agencies.selectors import actors_for, has_membership
-from workflows.core.nodes import FanOut, Start, Step, actor_data, record_of
+from workflows.core.declaration import FanOut, Start, Step, actor_data, record_of
 
 from .models import PROCESS, ProvincialReport, ProvincialStatus, Report, Status
 from .reminders import remind_waiting_review

@@ -28,7 +28,6 @@ PATH = {
     "workflows/core/views.py",
     "workflows/core/transitions.py",
     "workflows/core/declaration.py",
-    "workflows/core/nodes.py",
     "workflows/core/notices.py",
     "workflows/core/notifications.py",
     "workflows/core/models.py",
