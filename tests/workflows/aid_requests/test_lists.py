@@ -56,6 +56,9 @@ def test_the_cached_filter_form_is_each_users_own_with_its_values_and_language(
     theirs = filter_form(client.get(inbox).content.decode())
     assert units in mine and units in theirs
     assert "Sở Giáo dục" in mine and "Sở Giáo dục" not in theirs and "Sở Y tế" in theirs
+    client.cookies["django_language"] = "en"  # the unfiltered form too is each language's own
+    english = filter_form(client.get(inbox).content.decode())
+    assert "All units" in english and "Mọi đơn vị" not in english and "Mọi đơn vị" in theirs
 
 
 def test_the_aid_list_filters_by_status_and_saves_the_filter(client, cast, new_request):
