@@ -15,6 +15,7 @@ from agencies.selectors import (
     units_for_user,
 )
 from workflows.core import inbox
+from workflows.core.selectors import worked_on
 
 from .flows import PROCESS
 from .models import AidRequest, Status
@@ -35,7 +36,7 @@ def requests_visible_to(user) -> QuerySet[AidRequest]:
     """A unit sees its own requests and those for its territory that units it succeeded made
     (a new commune reads the requests its old communes' district made for them); the units the
     matrix names by name for a step of the process (the provincial agencies that review,
-    consolidate and approve) see all."""
+    consolidate and approve) see all; whoever acts or acted on a request reads it."""
     requests = AidRequest.objects.select_related("district", "commune", "category")
     if user.is_superuser:
         return requests
@@ -45,7 +46,7 @@ def requests_visible_to(user) -> QuerySet[AidRequest]:
         return requests
     own = {unit.pk for unit in units}
     territory = own | predecessors_of(own)
-    return requests.filter(Q(district__in=own) | Q(commune__in=territory))
+    return requests.filter(Q(district__in=own) | Q(commune__in=territory) | worked_on(user))
 
 
 def request_detail(pk: int) -> AidRequest:

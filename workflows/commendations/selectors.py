@@ -7,23 +7,25 @@ from django.db.models import QuerySet
 from agencies.selectors import actors_for, current_memberships
 from workflows.core.declaration import declaration_of
 from workflows.core.errors import PermissionDenied
+from workflows.core.selectors import worked_on
 from workflows.core.transitions import may_start
 
 from .models import Commendation
 
 
 def commendations_visible_to(user) -> QuerySet[Commendation]:
-    """Every proposal, to the units the matrix names for one of the declared steps; none to
-    others (II.5, IV.1.đ)."""
+    """Every proposal, to the units the matrix names for one of the declared steps; to others
+    those they act or acted on (II.5, IV.1.đ)."""
     declaration = declaration_of(Commendation)
     acting = {
         actor.unit.pk
         for step in declaration.steps
         for actor in actors_for(process=declaration.matrix_process, step=step)
     }
+    proposals = Commendation.objects.select_related("proposed_by")
     if not any(m.unit_id in acting for m in current_memberships(user)):
-        return Commendation.objects.none()
-    return Commendation.objects.select_related("proposed_by")
+        return proposals.filter(worked_on(user))
+    return proposals
 
 
 def may_propose(user) -> bool:

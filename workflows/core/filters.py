@@ -247,6 +247,18 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def _settled(found: django_filters.Filter) -> bool:
+    """Whether the filter's settings are values, not choices read later (a queryset, a
+    function): only then do they say what its field will show."""
+    return (
+        not any(
+            isinstance(value, QuerySet) or (callable(value) and not isinstance(value, type))
+            for name, value in found.extra.items()
+        )
+        and "queryset" not in found.extra
+    )
+
+
 def form_key(filterset: django_filters.FilterSet) -> str:
     """A digest of everything the filter form's HTML is made of (the filters, the language,
     each field's label, help, value and choices, the errors), under which the page caches
@@ -255,7 +267,7 @@ def form_key(filterset: django_filters.FilterSet) -> str:
     the filters' own settings and the request's raw values say it all, and the form is not
     built (what most inbox pages are: bench P2 again)."""
     filters = filterset.filters
-    if not is_active(filterset) and not any("queryset" in f.extra for f in filters.values()):
+    if not is_active(filterset) and all(_settled(f) for f in filters.values()):
         data = filterset.data or {}
         declared = [
             (name, type(f).__qualname__, str(f.label), sorted(_plain(list(f.extra.items()))))

@@ -196,21 +196,29 @@ def record_selected(
         return cursor.rowcount
 
 
+# The transaction's setting, read and changed in one statement, and set back as it was.
+NESTLOOP_OFF = (
+    "SELECT current_setting('enable_nestloop'), set_config('enable_nestloop', 'off', true)"
+)
+NESTLOOP_BACK = "SELECT set_config('enable_nestloop', %s, true)"
+
+
 @contextmanager
 def _hash_joined(connection, cursor) -> Iterator[None]:
     """PostgreSQL plans the statement without nested loops. The rows' conditions (an OR over
     every unit a plan names to be told) make it guess one row where there are thousands, and
     it then loops over the VALUES list of texts for each: 26 million comparisons, 20 s at
     national scale, where hash joins take 0.1 s (bench P3). Only this statement is concerned:
-    the setting is this transaction's, set back once the statement is done (an error rolls the
-    savepoint and the setting back)."""
+    the setting is this transaction's, set back as it was once the statement is done (an error
+    rolls the savepoint and the setting back)."""
     if connection.vendor != "postgresql":
         yield
         return
     with transaction.atomic(using=connection.alias):
-        cursor.execute("SET LOCAL enable_nestloop = off")
+        cursor.execute(NESTLOOP_OFF)
+        previous = cursor.fetchone()[0]
         yield
-        cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
+        cursor.execute(NESTLOOP_BACK, [previous])
 
 
 def _column(name: str) -> str:

@@ -27,6 +27,17 @@ def actionable_tasks(user, *, process_ids=None) -> QuerySet[Task]:
     return tasks.order_by("created")
 
 
+def worked_on(user) -> Q:
+    """Records whose process has a task the user may act on now or has taken: who acts on a
+    record, or acted on it, reads it, whatever the process's own reading rule says (a
+    successor unit the matrix does not name; a unit a reloaded plan names no more)."""
+    tasks = Task.objects.filter(flow_task_type="HUMAN").filter(
+        Q(owner=user)
+        | Q(status=STATUS.NEW, owner__isnull=True, owner_permission__in=permissions_of(user))
+    )
+    return Q(process_id__in=tasks.order_by().values("process_id"))
+
+
 def archived_tasks(user) -> QuerySet[Task]:
     """Human tasks the user completed, newest first."""
     return Task.objects.filter(flow_task_type="HUMAN", owner=user, status=STATUS.DONE).order_by(

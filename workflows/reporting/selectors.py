@@ -35,7 +35,7 @@ from agencies.selectors import (
 from workflows.core.errors import PermissionDenied
 from workflows.core.models import Notification
 from workflows.core.permissions import require_actor
-from workflows.core.selectors import supervisor_role
+from workflows.core.selectors import supervisor_role, worked_on
 
 from .models import (
     PROCESS,
@@ -183,9 +183,10 @@ def provincial_report(*, year: int, plan: Plan | None = None) -> ProvincialRepor
 
 
 def provincial_reports_visible_to(user) -> QuerySet[ProvincialReport]:
-    """Provincial reports are read by who oversees the unit owing them (V.2)."""
+    """Provincial reports are read by who oversees the unit owing them (V.2), and by who acts
+    or acted on them."""
     return ProvincialReport.objects.select_related("obligation__unit").filter(
-        obligation__unit__in=oversight_scope(user)
+        Q(obligation__unit__in=oversight_scope(user)) | worked_on(user)
     )
 
 
@@ -228,7 +229,8 @@ def obligations_of(unit: Unit) -> ObligationQuerySet:
 
 
 def reports_visible_to(user) -> QuerySet[Report]:
-    return Report.objects.filter(obligation__in=obligations_visible_to(user))
+    """The reports of the duties the user sees, and those they act or acted on."""
+    return Report.objects.filter(Q(obligation__in=obligations_visible_to(user)) | worked_on(user))
 
 
 def waivable(obligation: Obligation) -> bool:

@@ -95,3 +95,34 @@ def test_a_new_communes_members_read_the_requests_made_for_its_old_communes(
 
     assert for_phuoc_binh.pk in visible
     assert for_phuoc_chinh.pk not in visible
+
+
+def test_the_holder_of_a_task_reads_its_record_whatever_the_matrix_names(
+    client, cast, new_request, make_member
+):
+    """Khánh Hòa's health department holds the delivery confirmation through the successions,
+    though no row of Ninh Thuận's matrix names it: its officer opens the request and acts."""
+    from django.urls import reverse
+
+    from workflows.aid_requests.selectors import requests_visible_to
+
+    aid = to_delivery(cast, new_request(commune="c-phuoc-binh"))
+    move_work_of_ended_units(on=REORGANISED)
+    officer = make_member("c-bac-ai-tay", "officer", valid_from=REORGANISED)
+    health = make_member("kh-doh", "officer", valid_from=REORGANISED)
+    with time_machine.travel(dt.datetime(2025, 7, 15, 9, tzinfo=VIETNAM), tick=False):
+        assert aid not in requests_visible_to(health)  # nothing to do there yet
+        services.record_delivery(
+            user=officer, request_id=aid.pk, delivered_on=dt.date(2025, 7, 14), children_reached=9
+        )
+        assert aid in requests_visible_to(health)
+        client.force_login(health)
+        assert client.get(reverse("aid_requests:detail", args=[aid.pk])).status_code == 200
+        url = reverse("aid_requests:act", args=[aid.pk, "confirm_delivery"])
+        assert client.post(url).status_code == 302
+        aid.refresh_from_db()
+        assert aid.status == Status.CLOSED
+    other = make_member("kh-doh", "officer", username="kh-doh.other", valid_from=REORGANISED)
+    with time_machine.travel(dt.datetime(2025, 7, 16, 9, tzinfo=VIETNAM), tick=False):
+        assert aid in requests_visible_to(health)  # who acted on it still reads it (archive)
+        assert aid not in requests_visible_to(other)  # the unit's others only while it waits

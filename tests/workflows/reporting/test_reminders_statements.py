@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from workflows.core import notifications
 from workflows.core.models import Notification
 from workflows.reporting import reminders
 from workflows.reporting.models import Obligation
@@ -56,9 +57,17 @@ def test_the_hash_join_plan_is_the_scan_statements_own(cast, work_day):
     inserts = [i for i, s in enumerate(sql) if s.lstrip().startswith("INSERT") and table in s]
     assert inserts
     for i in inserts:
-        assert sql[i - 1] == "SET LOCAL enable_nestloop = off"
-        assert sql[i + 1] == "SET LOCAL enable_nestloop TO DEFAULT"
+        assert sql[i - 1] == notifications.NESTLOOP_OFF
+        assert sql[i + 1].startswith("SELECT set_config('enable_nestloop', 'on', true)")
     with connection.cursor() as cursor:
         cursor.execute("SHOW enable_nestloop")
         assert cursor.fetchone()[0] == "on"
+        # A setting the transaction had made itself is the one restored.
+        cursor.execute("SET LOCAL enable_nestloop = off")
+        work_day.move_to(dt.datetime(2024, 1, 27, 0, 20, tzinfo=VN))  # a week on: escalated again
+        with CaptureQueriesContext(connection) as again:
+            reminders.scan_obligations()
+        assert notifications.NESTLOOP_OFF in [q["sql"] for q in again]
+        cursor.execute("SHOW enable_nestloop")
+        assert cursor.fetchone()[0] == "off"
     assert Notification.objects.filter(kind=reminders.OVERDUE).exists()
