@@ -10,11 +10,12 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import NamedTuple
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
-from django.db.models import Q
+from django.db import connection, models
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import translation
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 from viewflow.workflow import STATUS
 from viewflow.workflow.models import Process, Task
 
-from agencies.models import Membership
+from agencies.models import Membership, Role, Unit
 from agencies.selectors import today
 
 from .declaration import ProcessDeclaration
@@ -141,7 +142,7 @@ def _assignments(
             held = queues.get(queue, []) if queue is not None else []
             if not held:
                 continue
-            recipients = list(dict.fromkeys(membership.user_id for membership in held))
+            recipients = list(dict.fromkeys(holder.user_id for holder in held))
             values |= {"unit": held[0].unit.name, "role": held[0].role.name}
             title = _("New task for %(unit)s: %(step)s, %(record)s") % values
             body = (
@@ -172,28 +173,46 @@ def _queue_of(task: Task) -> tuple[int, str] | None:
     return int(actor["unit_id"]), str(actor["role"])
 
 
-def _queues(
-    queues: set[tuple[int, str]], *, day: dt.date
-) -> dict[tuple[int, str], list[Membership]]:
-    """For each unit and role, the memberships of the active users who hold the role in the
-    unit today, the unit valid today (selectors.current_members' rule), with the unit's and
-    role's names: one query for every queue a step opened (parallel reviews), none without."""
+class Holder(NamedTuple):
+    """A current holder of a queue's unit and role, with the names a notice gives them."""
+
+    user_id: int
+    unit: Unit
+    role: Role
+
+
+def _queues(queues: set[tuple[int, str]], *, day: dt.date) -> dict[tuple[int, str], list[Holder]]:
+    """For each unit and role, the active users who hold the role in the unit today, the unit
+    valid today (selectors.current_members' rule), with the unit's and role's names: one
+    statement for every queue a step opened (parallel reviews), none without. Hand-written:
+    built, compiled and read back through the ORM, this statement cost a step 2.3 ms where the
+    database spends 0.45 ms on it (bench P1, where every step opens a queue's task)."""
     if not queues:
         return {}
-    unit_valid = Q(unit__valid_from__lte=day) & (
-        Q(unit__valid_to__isnull=True) | Q(unit__valid_to__gte=day)
-    )
-    which = Q()
-    for unit_id, role in sorted(queues):
-        which |= Q(unit_id=unit_id, role__code=role)
-    held: dict[tuple[int, str], list[Membership]] = {}
-    for membership in (
-        Membership.objects.valid_on(day)
-        .filter(which, unit_valid, user__is_active=True)
-        .select_related("unit", "role")
-        .order_by("user_id", "id")
-    ):
-        held.setdefault((membership.unit_id, membership.role.code), []).append(membership)
+    ops = connection.ops
+    tables = {
+        name: ops.quote_name(model._meta.db_table)
+        for name, model in (("m", Membership), ("r", Role), ("u", Unit), ("a", get_user_model()))
+    }
+    which = " OR ".join(["(m.unit_id = %s AND r.code = %s)"] * len(queues))
+    sql = f"""SELECT m.unit_id, r.code, m.user_id, u.name_vi, u.name_en, r.name_vi, r.name_en
+        FROM {tables["m"]} m
+        JOIN {tables["r"]} r ON r.id = m.role_id
+        JOIN {tables["u"]} u ON u.id = m.unit_id
+        JOIN {tables["a"]} a ON a.id = m.user_id
+        WHERE a.is_active
+          AND m.valid_from <= %s AND (m.valid_to IS NULL OR m.valid_to >= %s)
+          AND u.valid_from <= %s AND (u.valid_to IS NULL OR u.valid_to >= %s)
+          AND ({which})
+        ORDER BY m.user_id, m.id"""  # noqa: S608 (quoted table names; every value a parameter)
+    on = ops.adapt_datefield_value(day)
+    params: list = [on] * 4 + [value for queue in sorted(queues) for value in queue]
+    held: dict[tuple[int, str], list[Holder]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for unit_id, role, user_id, unit_vi, unit_en, role_vi, role_en in cursor.fetchall():
+            names = (Unit(name_vi=unit_vi, name_en=unit_en), Role(name_vi=role_vi, name_en=role_en))
+            held.setdefault((unit_id, role), []).append(Holder(user_id, *names))
     return held
 
 

@@ -69,6 +69,12 @@ def test_a_task_in_a_queue_is_told_to_its_current_members_and_mailed(
     former_leader = make_member(
         "ppc", "leader", username="ppc.former", valid_to=dt.date(2024, 12, 31)
     )
+    future_leader = make_member(
+        "ppc", "leader", username="ppc.next", valid_from=dt.date(2025, 5, 1)
+    )
+    gone_leader = make_member("ppc", "leader", username="ppc.gone")
+    gone_leader.is_active = False
+    gone_leader.save()
     officer = cast["dolisa", "officer"]
     with django_capture_on_commit_callbacks(execute=True):
         commendation = proposed(cast)
@@ -78,7 +84,10 @@ def test_a_task_in_a_queue_is_told_to_its_current_members_and_mailed(
         assert notice.url == commendation.get_absolute_url()
         assert str(commendation) in notice.title
         assert notice.sent_at is not None
+    assert "Ủy ban nhân dân tỉnh Ninh Thuận" in notice.title  # the queue's unit, by name
     assert notices(former_leader, ASSIGNED) == []  # no longer holds the role
+    assert notices(future_leader, ASSIGNED) == []  # does not hold it yet
+    assert notices(gone_leader, ASSIGNED) == []  # an account no longer active
     assert notices(cast["ppc", "officer"], ASSIGNED) == []  # another role
     assert notices(officer, ASSIGNED) == []  # their own draft step is not news to them
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
