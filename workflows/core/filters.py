@@ -250,12 +250,8 @@ def _plain(value: Any) -> Any:
 def _settled(found: django_filters.Filter) -> bool:
     """Whether the filter's settings are values, not choices read later (a queryset, a
     function): only then do they say what its field will show."""
-    return (
-        not any(
-            isinstance(value, QuerySet) or (callable(value) and not isinstance(value, type))
-            for name, value in found.extra.items()
-        )
-        and "queryset" not in found.extra
+    return "queryset" not in found.extra and not any(
+        callable(value) and not isinstance(value, type) for value in found.extra.values()
     )
 
 

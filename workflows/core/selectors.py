@@ -17,10 +17,8 @@ from .models import Notification
 def actionable_tasks(user, *, process_ids=None) -> QuerySet[Task]:
     """Human tasks the user may act on now: assigned to them, or waiting in a queue of a
     unit and role they currently hold (one indexed statement, no per-row checks)."""
-    perms = permissions_of(user)
     tasks = Task.objects.filter(flow_task_type="HUMAN").filter(
-        Q(status=STATUS.ASSIGNED, owner=user)
-        | Q(status=STATUS.NEW, owner__isnull=True, owner_permission__in=perms)
+        Q(status=STATUS.ASSIGNED, owner=user) | _queued_for(user)
     )
     if process_ids is not None:
         tasks = tasks.filter(process_id__in=process_ids)
@@ -31,11 +29,13 @@ def worked_on(user) -> Q:
     """Records whose process has a task the user may act on now or has taken: who acts on a
     record, or acted on it, reads it, whatever the process's own reading rule says (a
     successor unit the matrix does not name; a unit a reloaded plan names no more)."""
-    tasks = Task.objects.filter(flow_task_type="HUMAN").filter(
-        Q(owner=user)
-        | Q(status=STATUS.NEW, owner__isnull=True, owner_permission__in=permissions_of(user))
-    )
+    tasks = Task.objects.filter(flow_task_type="HUMAN").filter(Q(owner=user) | _queued_for(user))
     return Q(process_id__in=tasks.order_by().values("process_id"))
+
+
+def _queued_for(user) -> Q:
+    """Tasks waiting, untaken, in a queue of a unit and role the user holds today."""
+    return Q(status=STATUS.NEW, owner__isnull=True, owner_permission__in=permissions_of(user))
 
 
 def archived_tasks(user) -> QuerySet[Task]:

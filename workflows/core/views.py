@@ -295,6 +295,11 @@ def action_page(request, pk: int, action: str, declaration: ProcessDeclaration):
     declared = declaration.action(action)
     if declared is None or declared.page:
         raise Http404
+
+    def readable():
+        """The record, or a 404 for one the user may not read."""
+        return get_object_or_404(declaration.visible(request.user), pk=pk)
+
     if request.method == "POST":
         form = _form(declared, None, request.POST, request.FILES)
         if form.is_valid():
@@ -310,17 +315,17 @@ def action_page(request, pk: int, action: str, declaration: ProcessDeclaration):
                 RuleViolation,
                 NoResponsibleUnit,
             ):
-                # The door let no one through: a record the user may not read is not found.
-                get_object_or_404(declaration.visible(request.user), pk=pk)
+                readable()  # refused on a record the user may not read: not found
                 raise
             else:
                 messages.success(request, _("Done: %(action)s.") % {"action": declared.label})
-                # Whoever the door let act may read the record: no visibility query first.
+                # Whoever the door lets act reads the record (selectors.worked_on): no
+                # visibility query before the step.
                 return redirect(declaration.model.detail_url, pk)
-        record = get_object_or_404(declaration.visible(request.user), pk=pk)
+        record = readable()
         status = 400
     else:
-        record = get_object_or_404(declaration.visible(request.user), pk=pk)
+        record = readable()
         may_take(declaration, declared, record, request.user)
         form = _form(declared, record)
         status = 200
