@@ -22,11 +22,10 @@ from django.db.models import F, QuerySet
 from django.db.models.constants import OnConflict
 from django.db.models.expressions import Combinable
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
-from .models import Notification
+from .models import Notification, url_around_pk
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User  # the project's AUTH_USER_MODEL
@@ -47,8 +46,15 @@ class Notice:
 
 def notification_key(*, subject: models.Model, kind: str, day: dt.date, recipient_id: int) -> str:
     """The idempotency key: one notice per subject, kind, day and recipient."""
-    subject_type = ContentType.objects.get_for_model(subject)
-    return f"{subject_type.pk}:{subject.pk}:{kind}:{day.isoformat()}:{recipient_id}"
+    subject_type = ContentType.objects.get_for_model(subject).pk
+    before, after = key_around(subject_type=subject_type, kind=kind, day=day)
+    return f"{before}{subject.pk}{after}{recipient_id}"
+
+
+def key_around(*, subject_type: int, kind: str, day: dt.date) -> tuple[str, str]:
+    """The key's text before the subject id and between it and the recipient id, for
+    statements that put the ids in."""
+    return f"{subject_type}:", f":{kind}:{day.isoformat()}:"
 
 
 BATCH = 1000
@@ -88,8 +94,6 @@ def notify(notices: Iterable[Notice]) -> None:
 # Where a notice text takes its row's own value, read in SQL (a private-use character, which
 # no name or plan text holds).
 FILL = "\ue000"
-# A primary key no row has, to split a reversed URL around each row's own.
-_NO_PK = 987654321
 
 
 @dataclass(frozen=True)
@@ -155,28 +159,25 @@ def record_selected(
         for value in (*text.group, text.day, text.day.isoformat(), text.title, text.body)
     ]
     subject_type = ContentType.objects.get_for_model(rows.model).pk
-    url_before, url_after = reverse(url_name, args=[_NO_PK]).split(str(_NO_PK))
+    url_before, url_after = url_around_pk(url_name)
     # A list of users joins as a VALUES list of its own: no query through the unit tables.
     to = "m.column1" if everyone else row("recipient")
     people = f"CROSS JOIN (VALUES {', '.join(['(%s)'] * len(everyone))}) m" if everyone else ""
     # Ids in the order notices are listed and mailed: by group, subject, then recipient.
     order = ", ".join([*(f"t.column{i + 1}" for i in range(width)), row("subject"), to])
     subject_text, recipient_text = f"CAST({row('subject')} AS TEXT)", f"CAST({to} AS TEXT)"
-    columns: tuple[str, ...] = ("recipient", "kind", "subject_type", "subject_id", "day", "key")
-    columns += ("title", "body", "url", "created")
     # Only quoted names and rendered placeholders are formatted in; every value is a parameter.
-    sql = f"""{ops.insert_statement(on_conflict=OnConflict.IGNORE)}
-        {ops.quote_name(Notification._meta.db_table)}
-        ({", ".join(ops.quote_name(_column(name)) for name in columns)})
-        SELECT {to}, %s, %s, {row("subject")}, {day},
+    sql = insert_selected(
+        connection,
+        f"""SELECT {to}, %s, %s, {row("subject")}, {day},
             %s || {subject_text} || %s || {day_text} || ':' || {recipient_text},
             substr(replace({title}, %s, {row("fill")}), 1, 255),
             replace({body}, %s, {row("fill")}),
             %s || {subject_text} || %s,
             %s
         FROM ({inner_sql}) r JOIN (VALUES {values}) t ON {join} {people}
-        ORDER BY {order}
-        {ops.on_conflict_suffix_sql([], OnConflict.IGNORE, None, None)}"""  # noqa: S608
+        ORDER BY {order}""",  # noqa: S608
+    )
     params = [
         kind,
         subject_type,
@@ -221,10 +222,28 @@ def _hash_joined(connection, cursor) -> Iterator[None]:
         cursor.execute(NESTLOOP_BACK, [previous])
 
 
-def _column(name: str) -> str:
-    field = Notification._meta.get_field(name)
+# What a statement that records notices gives, in this order.
+COLUMNS = ("recipient", "kind", "subject_type", "subject_id", "day", "key", "title", "body", "url")
+
+
+def insert_selected(connection, select: str) -> str:
+    """The statement that records the rows `select` gives (COLUMNS, then the time recorded),
+    skipping keys already recorded."""
+    ops = connection.ops
+    columns = ", ".join(
+        ops.quote_name(column(Notification, name)) for name in (*COLUMNS, "created")
+    )
+    return f"""{ops.insert_statement(on_conflict=OnConflict.IGNORE)}
+        {ops.quote_name(Notification._meta.db_table)} ({columns})
+        {select}
+        {ops.on_conflict_suffix_sql([], OnConflict.IGNORE, None, None)}"""
+
+
+def column(model: type[models.Model], name: str) -> str:
+    """The database column of a model's field, for hand-written statements."""
+    field = model._meta.get_field(name)
     if not isinstance(field, models.Field) or not field.column:
-        raise LookupError(f"{name} is not a column of {Notification._meta.db_table}")
+        raise LookupError(f"{name} is not a column of {model._meta.db_table}")
     return field.column
 
 

@@ -10,10 +10,13 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core import mail
-from django.test import Client
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from viewflow.workflow.models import Task
 
+from agencies.models import Role, Unit
 from workflows.commendations import services
 from workflows.commendations.models import NomineeKind
 from workflows.commendations.services import Nomination
@@ -177,3 +180,30 @@ def test_the_bell_counts_unread_notices_and_opening_one_marks_it_read(cast):
     assert notice.read_at is not None
     page = client.get(reverse("reporting:notifications")).content.decode()
     assert "bell-count" not in page
+
+
+def test_a_return_tells_the_author_and_the_task_in_one_statement(cast):
+    """The author's outcome and the task in their hands are recorded together, the author
+    found inside that statement (bench P1: a step's telling costs one statement)."""
+    officer, leader = cast["dolisa", "officer"], cast["ppc", "leader"]
+    commendation = proposed(cast)
+    with CaptureQueriesContext(connection) as captured:
+        services.return_for_revision(user=leader, commendation_id=commendation.pk, reason="Thiếu")
+
+    told = [q["sql"] for q in captured if "workflows_core_notification" in q["sql"]]
+    assert len(told) == 1 and told[0].lstrip().upper().startswith("INSERT")
+    assert len(notices(officer, RETURNED)) == len(notices(officer, ASSIGNED)) == 1
+
+
+@override_settings(LANGUAGE_CODE="en")
+def test_a_queue_notice_names_the_unit_and_role_in_the_notices_language(cast):
+    """The unit's and role's names come from the holders' rows, English where the interface
+    language is English and the plan gives an English name."""
+    commendation = proposed(cast)
+    [notice] = notices(cast["ppc", "leader"], ASSIGNED)
+    unit = Unit.objects.get(code="ppc")
+    role = Role.objects.get(code="leader")
+    assert unit.name_en and role.name_en
+    assert notice.title.startswith(f"New task for {unit.name_en}: ")
+    assert f"({role.name_en})" in notice.body
+    assert str(commendation) in notice.title
