@@ -4,6 +4,7 @@ statement (no query per row). A person's saved filters are listed on the page th
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from typing import Any
@@ -114,6 +115,21 @@ def _by_namespace() -> dict[str, ProcessDeclaration]:
     return {d.url_namespace: d for d in declarations()}
 
 
+@functools.cache
+def _process_choices(language: str) -> tuple[tuple, tuple]:
+    """The processes and their steps to filter by, named in the language: the declarations'
+    own, alike on every page, so named once (bench P2: the inbox built and translated them
+    twice a page, for its form and for its form's cache key)."""
+    found = _by_namespace()
+    processes = tuple((ns, str(d.title)) for ns, d in found.items())
+    steps = tuple(
+        (f"{ns}.{name}", f"{d.title} · {step.label}")
+        for ns, d in found.items()
+        for name, step in d.steps.items()
+    )
+    return processes, steps
+
+
 class TaskFilter(django_filters.FilterSet):
     """The inbox's filters: the process, its step, the unit whose queue the task waits in,
     the record's year, and a search by the record's code or its names."""
@@ -139,13 +155,9 @@ class TaskFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, queryset=None, *, user, **kwargs):
         super().__init__(data, queryset, **kwargs)
-        found = _by_namespace()
-        self.filters["process"].extra["choices"] = [(ns, d.title) for ns, d in found.items()]
-        self.filters["step"].extra["choices"] = [
-            (f"{ns}.{name}", f"{d.title} · {step.label}")
-            for ns, d in found.items()
-            for name, step in d.steps.items()
-        ]
+        processes, steps = _process_choices(get_language())
+        self.filters["process"].extra["choices"] = list(processes)
+        self.filters["step"].extra["choices"] = list(steps)
         units = {m.unit.code: m.unit.name for m in current_memberships(user)}
         self.filters["unit"].extra["choices"] = list(units.items())
 

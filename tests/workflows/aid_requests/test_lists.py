@@ -59,6 +59,10 @@ def test_the_cached_filter_form_is_each_users_own_with_its_values_and_language(
     client.cookies["django_language"] = "en"  # the unfiltered form too is each language's own
     english = filter_form(client.get(inbox).content.decode())
     assert "All units" in english and "Mọi đơn vị" not in english and "Mọi đơn vị" in theirs
+    # The processes and steps to filter by, named once per language, each in its own.
+    assert ">Aid request<" in english and ">Aid request · " in english
+    assert ">Đề nghị hỗ trợ<" in theirs and ">Đề nghị hỗ trợ · " in theirs
+    assert "Aid request" not in theirs
 
 
 def test_the_aid_list_filters_by_status_and_saves_the_filter(client, cast, new_request):
