@@ -200,10 +200,12 @@ def _p1_lines(p1: dict) -> list[str]:
         (
             f"Per human step: ours {ours['per_human_step']['statements']:.1f} SQL statements, "
             f"{ours['per_human_step']['transaction_statements']:.1f} transaction statements, "
-            f"{ours['per_human_step']['commits']:.2f} commits; plain viewflow "
+            f"{ours['per_human_step']['commits']:.2f} commits"
+            f"{_calls(ours['per_human_step'].get('python_calls'))}; plain viewflow "
             f"{viewflow['per_human_step']['statements']:.0f}, "
             f"{viewflow['per_human_step']['transaction_statements']:.0f}, "
-            f"{viewflow['per_human_step']['commits']:.0f}."
+            f"{viewflow['per_human_step']['commits']:.0f}"
+            f"{_calls(viewflow['per_human_step'].get('python_calls'))}."
         ),
         "",
         "| action | SQL statements | transaction statements |",
@@ -240,6 +242,11 @@ def _p1_lines(p1: dict) -> list[str]:
     return lines
 
 
+def _calls(calls: float | None) -> str:
+    """The Python calls of the work counted, where the run counted them."""
+    return f", {calls:,.0f} Python calls" if calls is not None else ""
+
+
 def _sending(sending: dict | None) -> str:
     """What the worker did after a window: the published tasks' sending, timed apart."""
     if not sending:
@@ -257,8 +264,8 @@ def _p2_lines(p2: dict) -> list[str]:
         "",
         "## P2 inbox (/tasks/, first page)",
         "",
-        "| officer | requests | p50 | p95 | statements | rows (assigned + queue) | raw SQL |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| officer | requests | p50 | p95 | statements | calls | rows (assigned + queue) | SQL |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     plans = []
     for key, officer in p2["officers"].items():
@@ -266,6 +273,7 @@ def _p2_lines(p2: dict) -> list[str]:
         lines.append(
             f"| {OFFICER_LABELS[key]} | {officer['requests']} | {officer['p50_ms']:.1f} ms | "
             f"{officer['p95_ms']:.1f} ms | {officer['statements_per_page']} | "
+            f"{_number(officer.get('python_calls_per_page'), '')} | "
             f"{officer['rows']['assigned']} + {officer['rows']['queue']} | "
             f"{_number(raw['execution_ms'] if raw else None, 'ms')} |"
         )

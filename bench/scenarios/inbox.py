@@ -94,7 +94,7 @@ def measure_officer(client: Client, user, *, requests: int) -> dict:
         latencies.append((time.perf_counter() - started) * 1000)
         if response.status_code != 200:
             raise RuntimeError(f"{url} answered {response.status_code} for {user}")
-    with counting() as count:
+    with counting(calls=True) as count:
         client.get(url)
     page = task_query(count.sql)
     with connection.cursor() as cursor:
@@ -114,6 +114,7 @@ def measure_officer(client: Client, user, *, requests: int) -> dict:
         "max_ms": max(latencies),
         "rows": rows,
         "statements_per_page": count.statements,
+        "python_calls_per_page": count.calls,
         "raw_sql": sql,
         "p95_over_raw_sql": p95 / raw if raw else None,
     }

@@ -149,6 +149,7 @@ def _summary(counts: list[StatementCount], human_steps: int) -> dict:
         "statements": total.statements / human_steps,
         "transaction_statements": total.transaction_control / human_steps,
         "commits": total.commits / human_steps,
+        "python_calls": total.calls / human_steps,
     }
 
 
@@ -160,7 +161,7 @@ def statements_of_lifecycles(cast: Cast) -> dict:
 
     @contextmanager
     def counted(action: str) -> Iterator[None]:
-        with counting() as count:
+        with counting(calls=True) as count:
             yield
         by_action.setdefault(action, []).append(count)
 
@@ -197,7 +198,7 @@ def statements_of_baseline() -> dict:
     from bench.baseline_flow.flows import run_cycle
 
     user = baseline_user()
-    with counting() as count:
+    with counting(calls=True) as count:
         run_cycle(user)
     return {
         "lifecycles": 1,

@@ -5,6 +5,7 @@ PostgreSQL-only parts (EXPLAIN ANALYZE, pgbench, the scratch database) skip on S
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -122,6 +123,25 @@ def test_counting_separates_transaction_control(plan):
     assert count.transaction_control >= 2  # SAVEPOINT and RELEASE at least
 
 
+def test_counting_counts_python_calls_only_when_asked():
+    def leaf() -> None:
+        pass
+
+    def calls_leaves(n: int) -> None:
+        for _ in range(n):
+            leaf()
+
+    with counting(calls=True) as ten:
+        calls_leaves(10)
+    with counting(calls=True) as twenty:
+        calls_leaves(20)
+    with counting() as unasked:
+        calls_leaves(10)
+    assert twenty.calls - ten.calls == 10 and ten.calls >= 11
+    assert unasked.calls == 0
+    assert sys.getprofile() is None  # the profiler is gone after the block
+
+
 def test_p1_counts_the_statements_of_every_action(plan):
     generate(plan, Scale(1), categories=("health",))
     with bench_clock():
@@ -130,6 +150,8 @@ def test_p1_counts_the_statements_of_every_action(plan):
         worker = throughput._timed(lambda: 1, barrier=_NoBarrier(), duration=0.01)
     assert found["lifecycles"] == 5
     assert 0 < found["per_human_step"]["statements"] < 100
+    # A step's Python calls: far more than its statements, each a query built and read.
+    assert found["per_human_step"]["python_calls"] > 100 * found["per_human_step"]["statements"]
     assert {"create", "submit", "review", "confirm"} <= set(found["by_action"])
     assert worker["units"] >= 1
 
@@ -148,6 +170,7 @@ def test_p2_measures_an_officers_first_page(generated):
     assert found["p50_ms"] > 0 and found["p95_ms"] >= found["p50_ms"]
     assert 0 < found["rows"]["page"] <= found["rows"]["assigned"] + found["rows"]["queue"]
     assert found["statements_per_page"] > 0
+    assert found["python_calls_per_page"] > 1000
     if connection.vendor == "postgresql":
         assert found["raw_sql"]["page"]["execution_ms"] > 0
         assert found["p95_over_raw_sql"] > 0
