@@ -57,7 +57,8 @@ def counting(*, calls: bool = False) -> Iterator[StatementCount]:
 
 @contextmanager
 def _calls(count: StatementCount) -> Iterator[None]:
-    """Every Python function called in this thread inside the block (not C functions)."""
+    """Every Python function called in this thread inside the block (not C functions); a
+    profiler already set is suspended for the block and set back after it."""
 
     def profile(_frame, event, _arg) -> None:
         if event == "call":

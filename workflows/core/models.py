@@ -77,6 +77,8 @@ class ProcessRecord(ConcurrentTransitionMixin, models.Model):
         abstract = True
 
     def get_absolute_url(self) -> str:
+        if self.pk is None:  # an unsaved record has no page: reverse refuses it, as it always did
+            return reverse(self.detail_url, args=[self.pk])
         before, after = url_around_pk(self.detail_url)
         return f"{before}{self.pk}{after}"
 

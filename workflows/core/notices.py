@@ -138,12 +138,13 @@ class _Telling:
         self.english = (translation.get_language() or "").startswith("en")
         self.day = today()
         self.url = _url(record)
-        self.queued: list[tuple] = []  # (task id, unit id, role code, title, body)
-        self.direct: list[Notice] = []
+        # Each with its task's place among the step's tasks, the order the notices keep.
+        self.queued: list[tuple] = []  # (place, task id, unit id, role code, title, body)
+        self.direct: list[tuple[int, Notice]] = []
         self.outcome: Notice | None = None  # its recipient found in SQL
 
     def assign(self, declaration: ProcessDeclaration, tasks: Iterable[Task]) -> None:
-        for task in tasks:
+        for place, task in enumerate(tasks, start=len(self.queued) + len(self.direct)):
             step = declaration.step_label(task.flow_task.name)
             values = {"record": str(self.record_), "step": step, "process": declaration.title}
             if task.owner_id is not None:
@@ -151,7 +152,7 @@ class _Telling:
                     title = _("New task: %(step)s, %(record)s") % values
                     body = _("%(process)s %(record)s waits for you at the step “%(step)s”.")
                     notice = self._notice(task, ASSIGNED, title, body % values, to=task.owner_id)
-                    self.direct.append(notice)
+                    self.direct.append((place, notice))
                 continue
             queue = _queue_of(task)
             if queue is None:
@@ -162,7 +163,7 @@ class _Telling:
                 "%(process)s %(record)s waits in the queue of %(unit)s (%(role)s) at the "
                 "step “%(step)s”: take it from your task inbox."
             )
-            self.queued.append((task.pk, *queue, title, body % values))
+            self.queued.append((place, task.pk, *queue, title, body % values))
 
     def tell_author(
         self, declaration: ProcessDeclaration, *, kind: str, action: str, event: AuditEvent
@@ -204,7 +205,8 @@ class _Telling:
             parts.append(self._direct_sql(connection))
         if self.outcome is not None:
             parts.append(self._author_sql(connection, self.outcome))
-        # Each part gives its order (c0), a position in it (c1), then COLUMNS (c2 …).
+        # Each part gives its order (c0: tasks, then the outcome), a place (c1: the task's),
+        # then COLUMNS (c2 …).
         told = " UNION ALL ".join(sql for sql, _params in parts)
         columns = ", ".join(f"n.c{i}" for i in range(2, 2 + len(COLUMNS)))
         sql = insert_selected(
@@ -214,8 +216,9 @@ class _Telling:
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         with connection.cursor() as cursor:
             cursor.execute(sql, [now, *(value for _sql, params in parts for value in params)])
-            if cursor.rowcount:
-                queue_sending()
+        # Queued even if every key was known: the send also delivers what an interrupted run
+        # recorded and did not send (notifications.notify's rule).
+        queue_sending()
 
     def _key(self, subject: models.Model | type[models.Model], kind: str) -> tuple[int, str, str]:
         """The subject's content type, and notification_key's text around the subject id."""
@@ -259,9 +262,7 @@ class _Telling:
         day = ops.adapt_datefield_value(self.day)
         fills = [UNIT_FILL, ROLE_FILL] * 2
         params = [ASSIGNED, subject_type, day, before, after, *fills, self.url]
-        params += [
-            value for position, queued in enumerate(self.queued) for value in (position, *queued)
-        ]
+        params += [value for queued in self.queued for value in queued]
         params += [day] * 4 + ([self.by] if self.by is not None else [])
         return sql, params
 
@@ -269,10 +270,10 @@ class _Telling:
         values = ", ".join(["(" + ", ".join(["%s"] * (2 + len(COLUMNS))) + ")"] * len(self.direct))
         columns = ", ".join(f"d.column{i + 1} AS c{i}" for i in range(2 + len(COLUMNS)))
         params: list = []
-        for position, notice in enumerate(self.direct):
+        for place, notice in self.direct:
             subject_type, before, after = self._key(notice.subject, notice.kind)
             key = f"{before}{notice.subject.pk}{after}{notice.recipient_id}"
-            params += [1, position, notice.recipient_id, notice.kind, subject_type]
+            params += [0, place, notice.recipient_id, notice.kind, subject_type]
             day = connection.ops.adapt_datefield_value(notice.day)
             params += [notice.subject.pk, day, key, notice.title, notice.body, notice.url]
         return f"SELECT {columns} FROM (VALUES {values}) d", params  # noqa: S608

@@ -3,7 +3,8 @@ is still the page's URL for every record and under the site's script prefix."""
 
 from __future__ import annotations
 
-from django.urls import reverse, set_script_prefix
+import pytest
+from django.urls import NoReverseMatch, reverse, set_script_prefix
 
 from workflows.aid_requests.models import AidRequest
 from workflows.commendations.models import Commendation
@@ -26,3 +27,8 @@ def test_a_record_links_its_page_under_the_script_prefix_of_the_request():
         assert url.startswith("/hotro/") and url == reverse("aid_requests:detail", args=[5])
     finally:
         set_script_prefix("/")
+
+
+def test_an_unsaved_record_has_no_page():
+    with pytest.raises(NoReverseMatch):
+        AidRequest().get_absolute_url()
