@@ -1,7 +1,7 @@
 """Acceptance: with Redis gone (the cache and the Celery broker on a closed port, Celery not
 eager) every declared action of the three processes succeeds through its page, every page
 serves, /health/ says what is down, and the notices recorded meanwhile are sent exactly once by
-the next sending run (architecture.md, Background work)."""
+the next sending run (docs/architecture.md, Background work)."""
 
 from __future__ import annotations
 

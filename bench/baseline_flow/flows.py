@@ -1,5 +1,5 @@
 """Start → View → End in plain viewflow, locked like ours (select_for_update), permission-based
-queue: the peer that /work/shared/design/viewflow-baseline.md measured."""
+queue: P1's peer, the cost of a human step in viewflow alone (bench/README.md, P1)."""
 
 from __future__ import annotations
 

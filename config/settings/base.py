@@ -161,7 +161,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
-# Vietnamese first (DEVELOPERS.md principle 4); every deadline is read in Vietnam time.
+# Vietnamese first, English on request; every deadline is read in Vietnam time
+# (docs/architecture.md, Time).
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]

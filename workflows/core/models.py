@@ -262,7 +262,7 @@ class AuditEvent(models.Model):
 
 def refuse_deleting_audited_records(sender, instance, **kwargs):
     """A record's audit events name it by content type and id, which no foreign key protects:
-    deleting it would leave its history pointing at nothing (architecture.md, Audit)."""
+    deleting it would leave its history pointing at nothing (docs/architecture.md, Audit)."""
     events = AuditEvent.objects.filter(
         subject_type=ContentType.objects.get_for_model(sender), subject_id=instance.pk
     )
@@ -284,7 +284,7 @@ def protect_audited_records(sender, **kwargs):
 class Notification(models.Model):
     """A message to one person about one record, listed in the app and sent by email; the
     unique key (subject, kind, day, recipient) is written before sending, so a task retried or
-    run twice sends once (architecture.md, Background work; plan V.2 "đôn đốc")."""
+    run twice sends once (docs/architecture.md, Background work; plan V.2 "đôn đốc")."""
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,

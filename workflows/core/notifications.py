@@ -1,5 +1,5 @@
 """Notifications every process shares: record under a unique key first, send after commit, mark
-sent (architecture.md, Background work). A second run finds nothing new to record; a run that
+sent (docs/architecture.md, Background work). A second run finds nothing new to record; a run that
 died before sending leaves unsent rows that the next run sends."""
 
 from __future__ import annotations

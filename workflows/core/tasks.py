@@ -1,4 +1,4 @@
-"""Beat tasks every process shares; thin: each calls one function (architecture.md, Time)."""
+"""Beat tasks every process shares; thin: each calls one function (docs/architecture.md, Time)."""
 
 from __future__ import annotations
 

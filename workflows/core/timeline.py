@@ -1,4 +1,4 @@
-"""A record's timeline is a read over its audit events (architecture.md, Audit)."""
+"""A record's timeline is a read over its audit events (docs/architecture.md, Audit)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The audit trail is append-only below the model too (architecture.md, Audit): the database
+"""The audit trail is append-only below the model too (docs/architecture.md, Audit): the database
 refuses UPDATE and DELETE on both vendors and TRUNCATE on PostgreSQL, the application's role
 may only read and append it, and an audited record, process or task cannot be deleted."""
 

@@ -1,4 +1,4 @@
-"""PostgreSQL refuses UPDATE and DELETE of audit rows in SQL too (architecture.md, Audit)."""
+"""PostgreSQL refuses UPDATE and DELETE of audit rows in SQL too (docs/architecture.md, Audit)."""
 
 from django.db import migrations
 

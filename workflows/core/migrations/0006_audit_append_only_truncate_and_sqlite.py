@@ -1,6 +1,6 @@
 """The audit table refuses TRUNCATE on PostgreSQL as well (a statement-level trigger beside
 0002's row-level one), and UPDATE and DELETE on SQLite too, so that a development database
-keeps its trail the way production does (architecture.md, Audit). SQLite drops a table's
+keeps its trail the way production does (docs/architecture.md, Audit). SQLite drops a table's
 triggers with the table: a later migration that rebuilds this table on SQLite (most AlterField
 do) must create them again, which tests/workflows/core/test_append_only.py would notice."""
 
