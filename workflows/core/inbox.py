@@ -35,19 +35,22 @@ def task_rows(tasks) -> list[dict]:
                     returns[pid] = action
     reasons = _return_reasons(returns)
     now = timezone.now()
+    names: dict[tuple, tuple[str, str]] = {}
     rows = []
     for task in tasks:
-        declaration = declaration_of_flow(task.flow_task.flow_class)
+        node = task.flow_task
         subject = subjects.get(task.process_id)
         due, late_from = _due(task, subject)
+        key = (node.flow_class, node.name)
+        if key not in names:
+            names[key] = _names(node)
+        process, step = names[key]
         rows.append(
             {
                 "task": task,
                 "subject": subject,
-                "process": declaration.title if declaration else task.flow_task.flow_class,
-                "step": declaration.step_label(task.flow_task.name)
-                if declaration
-                else task.flow_task.name,
+                "process": process,
+                "step": step,
                 "due": due,
                 "overdue": late_from is not None and now >= late_from,
                 "returned": task.process_id in reasons,
@@ -55,6 +58,15 @@ def task_rows(tasks) -> list[dict]:
             }
         )
     return rows
+
+
+def _names(node) -> tuple[str, str]:
+    """The process title and step label of a node, as text in the page's language: rows at
+    one step share them, and a page spends less on text than on lazy labels (bench P2)."""
+    declaration = declaration_of_flow(node.flow_class)
+    if declaration is None:
+        return str(node.flow_class), node.name
+    return str(declaration.title), str(declaration.step_label(node.name))
 
 
 def _status(record) -> str | None:
