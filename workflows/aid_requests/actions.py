@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from workflows.core.declaration import Action, HumanStep, ProcessDeclaration
+from workflows.core.declaration import DECIDED, RETURNED, Action, HumanStep, ProcessDeclaration
 
 from . import selectors, services
 from .flows import PROCESS, AidRequestFlow
@@ -15,7 +15,7 @@ from .models import AidRequest, Status
 
 RETURN = Action.return_to_drafter(services.return_for_revision)
 REJECT = Action.rejection(services.reject)
-APPROVE = Action("approve", _("Approve"), services.approve)
+APPROVE = Action("approve", _("Approve"), services.approve, tells=DECIDED)
 
 
 def recorded_delivery(request: AidRequest) -> dict:
@@ -109,13 +109,19 @@ AID_REQUEST = ProcessDeclaration(
         "confirm_delivery": HumanStep(
             _("Delivery confirmation"),
             (
-                Action("confirm_delivery", _("Confirm delivery"), services.confirm_delivery),
+                Action(
+                    "confirm_delivery",
+                    _("Confirm delivery"),
+                    services.confirm_delivery,
+                    tells=DECIDED,
+                ),
                 # Back to the delivery step, to whoever recorded it, with a reason they read.
                 Action(
                     "return_delivery",
                     _("Return the delivery record"),
                     services.return_delivery,
                     reason=True,
+                    tells=RETURNED,
                 ),
             ),
         ),

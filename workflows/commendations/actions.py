@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from workflows.core.declaration import Action, HumanStep, ProcessDeclaration
+from workflows.core.declaration import DECIDED, Action, HumanStep, ProcessDeclaration
 
 from . import selectors, services
 from .flows import CommendationFlow
@@ -35,7 +35,11 @@ COMMENDATION = ProcessDeclaration(
             _("Decision by the PPC's leader"),
             (
                 Action(
-                    "approve", _("Approve the commendation"), services.approve, form=DecisionForm
+                    "approve",
+                    _("Approve the commendation"),
+                    services.approve,
+                    form=DecisionForm,
+                    tells=DECIDED,
                 ),
                 Action.return_to_drafter(services.return_for_revision),
                 Action.rejection(services.reject),

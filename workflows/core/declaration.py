@@ -177,11 +177,17 @@ BUILT_IN_LABELS: dict[str, Label] = {
 }
 
 
+# What a step tells the record's author (workflows.core.notices): that it came back to them,
+# that it was decided, or nothing; undeclared, a step that ends its process decides it.
+RETURNED, DECIDED, QUIET = "returned", "decided", "quiet"
+
+
 @dataclass(frozen=True)
 class Action:
     """Something a person does to a record: the service it calls with the form's cleaned data,
-    whether it needs a reason, whether it is destructive (asks for confirmation), and the FSM
-    transition the door applies (`""` for the action's own name, None for none)."""
+    whether it needs a reason, whether it is destructive (asks for confirmation), the FSM
+    transition the door applies (`""` for the action's own name, None for none), and what its
+    step tells the record's author."""
 
     name: str
     label: Label
@@ -194,6 +200,7 @@ class Action:
     matrix_step: str | None = None  # for an action no task carries: the matrix step it needs
     when: Callable[[Any], bool] | None = None  # for such an action: the records it applies to
     initial: Callable[[Any], dict] | None = None  # the form's initial data from the record
+    tells: str = ""  # RETURNED, DECIDED or QUIET; "" for DECIDED when the step ends the process
 
     @property
     def form_class(self) -> type[forms.Form]:
@@ -204,6 +211,13 @@ class Action:
     @property
     def fsm_transition(self) -> str | None:
         return self.name if self.transition == "" else self.transition
+
+    def author_told(self, *, finished: bool) -> str:
+        """The notice its step sends the record's author ("" for none), `finished` when the
+        step ended the process."""
+        if self.tells:
+            return "" if self.tells == QUIET else self.tells
+        return DECIDED if finished else ""
 
     # The actions every process words alike (named apart from the FSM transitions they run).
 
@@ -221,17 +235,18 @@ class Action:
             service,
             reason=True,
             transition="return_for_revision",
+            tells=RETURNED,
         )
 
     @classmethod
     def rejection(cls, service: Callable[..., Any]) -> Action:
         """Refused for good, with a reason, after a confirmation."""
-        return cls("reject", _("Reject"), service, reason=True, destructive=True)
+        return cls("reject", _("Reject"), service, reason=True, destructive=True, tells=DECIDED)
 
     @classmethod
     def withdrawal(cls, service: Callable[..., Any]) -> Action:
         """Dropped by its drafter before it goes on, after a confirmation."""
-        return cls("withdraw", _("Withdraw"), service, destructive=True)
+        return cls("withdraw", _("Withdraw"), service, destructive=True, tells=QUIET)
 
 
 @dataclass(frozen=True)

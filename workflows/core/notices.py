@@ -24,32 +24,14 @@ from viewflow.workflow.models import Process, Task
 from agencies.models import Membership, Role, Unit
 from agencies.selectors import today
 
-from .declaration import ProcessDeclaration
+from .declaration import RETURNED, ProcessDeclaration
 from .models import AuditEvent, Notification
 from .notifications import COLUMNS, Notice, column, insert_selected, key_around, queue_sending
 
 ASSIGNED = "assigned"
-RETURNED = "returned"
-DECIDED = "decided"
 OPEN = (STATUS.NEW, STATUS.ASSIGNED)
 # A process in these has no open task: viewflow ends a process once none is left unfinished.
 FINISHED = (STATUS.DONE, STATUS.CANCELED)
-# Decisions told to the author: the outcomes every process words alike; a step that ends the
-# process is an outcome too (a report accepted, a consolidation acknowledged).
-DECISIONS = ("approve", "reject")
-
-
-def is_return(action: str) -> bool:
-    """A step that sends the record back (`return`, `return_delivery`, …)."""
-    return action == "return" or action.startswith("return_")
-
-
-def is_decision(action: str, process: Process) -> bool:
-    return (
-        action in DECISIONS
-        or action.startswith("confirm")
-        or (process.status == STATUS.DONE and action != "withdraw")
-    )
 
 
 _created: ContextVar[list[Task] | None] = ContextVar("created_tasks", default=None)
@@ -100,7 +82,8 @@ def after_step(
     """What a performed step tells: the tasks it opened (of those it `created`), and the author
     of a return or of a decided record. The person who acted is not told of their own step."""
     with translation.override(settings.LANGUAGE_CODE):
-        kind = RETURNED if is_return(action) else DECIDED if is_decision(action, process) else ""
+        declared = declaration.action(action)
+        kind = declared.author_told(finished=process.status == STATUS.DONE) if declared else ""
         telling = _Telling(record, by=getattr(user, "pk", None))
         telling.assign(declaration, opened(process, created))
         if kind:

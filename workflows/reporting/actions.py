@@ -6,7 +6,7 @@ from functools import partial
 
 from django.utils.translation import gettext_lazy as _
 
-from workflows.core.declaration import Action, HumanStep, ProcessDeclaration
+from workflows.core.declaration import DECIDED, Action, HumanStep, ProcessDeclaration
 
 from . import selectors, services
 from .flows import ConsolidationFlow, ReportFlow
@@ -117,7 +117,12 @@ CONSOLIDATION = duty_process(
         "approve": HumanStep(
             _("Approval by DOLISA's leader"),
             (
-                Action("approve", _("Approve and send to the PPC"), services.approve_consolidation),
+                Action(
+                    "approve",
+                    _("Approve and send to the PPC"),
+                    services.approve_consolidation,
+                    tells=DECIDED,
+                ),
                 Action.return_to_drafter(services.return_consolidation),
             ),
         ),

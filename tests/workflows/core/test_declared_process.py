@@ -28,7 +28,9 @@ from config.urls import urlpatterns as product_urlpatterns
 from tests.conftest import PLAN_FILE
 from tests.declared.actions import NOTE
 from tests.declared.models import Note
+from workflows.core.declaration import DECIDED
 from workflows.core.errors import PermissionDenied
+from workflows.core.models import Notification
 from workflows.core.timeline import timeline_for
 from workflows.core.transitions import may_start, start
 from workflows.core.views import process_urls
@@ -162,6 +164,9 @@ def test_a_declared_process_gets_inbox_action_pages_permissions_and_audit(people
         ("countersign", "signer", "desk", "leader", "T.1", "sign", "handed_in", "signed", ""),
     ]  # fmt: skip
     assert NOTE.action_labels["hand_in"] == "Hand in"  # what the timeline shows for each
+    # The signature ended the process: its author is told of the decision, its signer not.
+    assert [n.kind for n in Notification.objects.filter(recipient=writer)] == [DECIDED]
+    assert not Notification.objects.filter(recipient=signer, kind=DECIDED).exists()
 
 
 def test_the_declared_process_stays_small():

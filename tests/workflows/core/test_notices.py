@@ -21,8 +21,9 @@ from workflows.commendations import services
 from workflows.commendations.models import NomineeKind
 from workflows.commendations.services import Nomination
 from workflows.core import transitions
+from workflows.core.declaration import DECIDED, QUIET, RETURNED, Action
 from workflows.core.models import Notification
-from workflows.core.notices import ASSIGNED, DECIDED, RETURNED
+from workflows.core.notices import ASSIGNED
 
 pytestmark = pytest.mark.django_db
 
@@ -207,3 +208,17 @@ def test_a_queue_notice_names_the_unit_and_role_in_the_notices_language(cast):
     assert notice.title.startswith(f"New task for {unit.name_en}: ")
     assert f"({role.name_en})" in notice.body
     assert str(commendation) in notice.title
+
+
+def test_what_a_step_tells_the_author_is_declared_on_its_action_not_read_from_its_name():
+    def service(**kwargs):
+        return None
+
+    assert Action("approve", "Approve", service, tells=QUIET).author_told(finished=True) == ""
+    send_back = Action("send_back", "Send back", service, tells=RETURNED)
+    assert send_back.author_told(finished=False) == RETURNED
+    assert Action("return_x", "Return", service).author_told(finished=False) == ""
+    assert Action("note", "Note", service).author_told(finished=True) == DECIDED
+    assert Action.withdrawal(service).author_told(finished=True) == ""
+    assert Action.rejection(service).author_told(finished=False) == DECIDED
+    assert Action.return_to_drafter(service).author_told(finished=False) == RETURNED
